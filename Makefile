@@ -25,8 +25,26 @@ build: deps ## compile TypeScript to dist/
 lint: deps ## type-check, ESLint, Prettier, import-direction and cycle check
 	npm run --silent lint
 
-test: build lint ## run the whole test suite (what CI runs)
+test: build lint k8s-bin ## run the whole test suite (what CI runs)
 	npm test
+
+k8s-bin: ## install Debian packages and build (or reuse cached) kube-apiserver, controller-manager, scheduler
+	bash test/k8s/setup/build-control-plane.sh
+
+test-k8s: build k8s-bin ## run only the Kubernetes environment and operator tests
+	npm test -- test/k8s
+
+dev-cluster: build k8s-bin ## start a local control plane + test kubelet and keep it up for kubectl
+	node dist/test/k8s/dev-cluster.js
+
+test-cluster: build ## run only the multi-process broker-node tests
+	npm test -- test/cluster
+
+run: build ## start a local 3-peer cluster on loopback, show pub/sub working, run until Ctrl-C
+	node dist/node/src/dev/local-cluster.js
+
+bench-pubsub: build ## benchmark: pub/sub throughput and latency across real broker-node processes
+	node dist/bench/pubsub-bench.js $(ARGS)
 
 test-unit: deps ## run only the pure unit and scripted tests
 	npm test -- test/raft test/storage test/lincheck
