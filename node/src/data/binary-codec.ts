@@ -215,7 +215,10 @@ export class BinaryEncoder {
       }
       case 'port': {
         const n = v.number;
-        const code = PROTOCOL_CODE[v.protocol];
+        // Own properties only: a hand-built protocol like 'toString' must not find Object's.
+        const code = Object.hasOwn(PROTOCOL_CODE, v.protocol)
+          ? PROTOCOL_CODE[v.protocol]
+          : undefined;
         if (!Number.isInteger(n) || n < 0 || n > 65535) {
           throw new DataEncodeError(`port number out of range: ${n}`);
         }

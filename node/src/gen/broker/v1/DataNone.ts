@@ -1,0 +1,8 @@
+// Original file: proto/broker/v1/data.proto
+
+
+export interface DataNone {
+}
+
+export interface DataNone__Output {
+}
