@@ -15,22 +15,22 @@ import { MAX_COUNT, MAX_INT64, MIN_INT64 } from './types.js';
 import type { Data, PortProtocol, TableEntry } from './types.js';
 import { isWellFormed } from './unicode.js';
 import type { Data as ProtoData } from '../gen/broker/v1/Data.js';
-import type { DataPortProtocol } from '../gen/broker/v1/DataPortProtocol.js';
+import type { _broker_v1_Data_PortProtocol as ProtoPortProtocol } from '../gen/broker/v1/Data.js';
 
 export type { ProtoData };
 
-const PROTO_PROTOCOL: Readonly<Record<PortProtocol, DataPortProtocol>> = {
-  unknown: 'DATA_PORT_PROTOCOL_UNKNOWN',
-  tcp: 'DATA_PORT_PROTOCOL_TCP',
-  udp: 'DATA_PORT_PROTOCOL_UDP',
-  icmp: 'DATA_PORT_PROTOCOL_ICMP',
+const PROTO_PROTOCOL: Readonly<Record<PortProtocol, ProtoPortProtocol>> = {
+  unknown: 'PORT_PROTOCOL_UNKNOWN',
+  tcp: 'PORT_PROTOCOL_TCP',
+  udp: 'PORT_PROTOCOL_UDP',
+  icmp: 'PORT_PROTOCOL_ICMP',
 };
 
 const PROTOCOL_BY_PROTO: ReadonlyMap<unknown, PortProtocol> = new Map<unknown, PortProtocol>([
-  ['DATA_PORT_PROTOCOL_UNKNOWN', 'unknown'],
-  ['DATA_PORT_PROTOCOL_TCP', 'tcp'],
-  ['DATA_PORT_PROTOCOL_UDP', 'udp'],
-  ['DATA_PORT_PROTOCOL_ICMP', 'icmp'],
+  ['PORT_PROTOCOL_UNKNOWN', 'unknown'],
+  ['PORT_PROTOCOL_TCP', 'tcp'],
+  ['PORT_PROTOCOL_UDP', 'udp'],
+  ['PORT_PROTOCOL_ICMP', 'icmp'],
   [0, 'unknown'],
   [1, 'tcp'],
   [2, 'udp'],

@@ -1,8 +1,0 @@
-// Original file: proto/broker/v1/data.proto
-
-
-export interface DataNone {
-}
-
-export interface DataNone__Output {
-}
