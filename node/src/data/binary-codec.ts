@@ -22,6 +22,8 @@
  * This is the pub/sub hot path: the encoder writes into one reusable growable buffer and the
  * decoder reads through a cached DataView, allocating only the values it returns.
  */
+import { Buffer } from 'node:buffer';
+
 import { Address, hostBitsClear } from './address.js';
 import { NONE } from './builders.js';
 import { compareData } from './compare.js';
@@ -343,6 +345,8 @@ export class BinaryDecoder {
   // socket buffer). Only small buffers are kept, so a decoder never pins much memory.
   private ab: ArrayBufferLike | undefined = undefined;
   private u8: Uint8Array = new Uint8Array(0);
+  /** A Buffer over the same memory as `u8`, for its fast Latin-1 slicing. */
+  private nb: Buffer = Buffer.alloc(0);
   private view: DataView = new DataView(new ArrayBuffer(0));
   /** Absolute offsets into `u8`; `base` is the input's first byte. Invariant: base <= pos <= end. */
   private base = 0;
@@ -372,6 +376,7 @@ export class BinaryDecoder {
     const ab = bytes.buffer;
     if (ab !== this.ab) {
       this.u8 = new Uint8Array(ab);
+      this.nb = Buffer.from(ab);
       this.view = new DataView(ab);
       this.ab = ab.byteLength <= 1 << 20 ? ab : undefined;
     }
@@ -395,9 +400,17 @@ export class BinaryDecoder {
     } finally {
       if (this.ab === undefined) {
         this.u8 = new Uint8Array(0);
+        this.nb = Buffer.alloc(0);
         this.view = new DataView(new ArrayBuffer(0));
       }
     }
+  }
+
+  private copy16(p: number): Uint8Array {
+    const out = new Uint8Array(16);
+    const u8 = this.u8;
+    for (let i = 0; i < 16; i++) out[i] = u8[p + i] as number;
+    return out;
   }
 
   private fail(reason: DataDecodeReason, message: string, at: number): DataDecodeError {
@@ -482,12 +495,12 @@ export class BinaryDecoder {
         this.need(16, 'address');
         const p = this.pos;
         this.pos = p + 16;
-        return { kind: 'address', value: new Address(this.u8.slice(p, p + 16)) };
+        return { kind: 'address', value: new Address(this.copy16(p)) };
       }
       case 7: {
         this.need(17, 'subnet');
         const p = this.pos;
-        const bytes = this.u8.slice(p, p + 16);
+        const bytes = this.copy16(p);
         const raw = this.u8[p + 16] as number;
         if (raw > 128)
           throw this.fail('bad-prefix-length', `subnet prefix length ${raw} > 128`, p + 16);
@@ -594,6 +607,14 @@ export class BinaryDecoder {
     }
     this.pos = p + len;
     if (len === 0) return '';
+    if (len <= SHORT_STRING) {
+      // Most strings on the wire are short ASCII (UIDs, names): check and slice them without
+      // the validating UTF-8 decoder.
+      const u8 = this.u8;
+      let ascii = 0;
+      for (let i = p, e = p + len; i < e; i++) ascii |= u8[i] as number;
+      if (ascii < 0x80) return this.nb.toString('latin1', p, p + len);
+    }
     try {
       return utf8Decoder.decode(this.u8.subarray(p, p + len));
     } catch (e) {
