@@ -65,6 +65,18 @@ describe('data - binary format (Broker bin v1)', () => {
     expect(hex(encodeData(v))).toBe(expected.replace(/\s+/g, ''));
   });
 
+  it('encodes the example of docs/data-model.md', () => {
+    const v = data.vector([
+      data.count(1),
+      data.string('abc'),
+      data.address('10.0.0.1'),
+      data.port(80, 'tcp'),
+    ]);
+    expect(hex(encodeData(v))).toBe(
+      '0e04' + '020000000000000001' + '0503616263' + `06${V4_PREFIX}0a000001` + '08005001'
+    );
+  });
+
   it('writes lengths as minimal varbytes', () => {
     const b = encodeData(data.string('y'.repeat(200)));
     expect(hex(b.subarray(0, 3))).toBe('05c801');
