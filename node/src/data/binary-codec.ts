@@ -38,6 +38,13 @@ import type { BooleanData, Data, PortProtocol, TableEntry } from './types.js';
 const TRUE: BooleanData = Object.freeze({ kind: 'boolean', value: true });
 const FALSE: BooleanData = Object.freeze({ kind: 'boolean', value: false });
 
+// Shared empty values: values are immutable, and sharing keeps hostile inputs made of many
+// empty containers from costing an allocation per two bytes.
+const EMPTY_STRING: Data = Object.freeze({ kind: 'string', value: '' });
+const EMPTY_SET: Data = Object.freeze({ kind: 'set', elements: Object.freeze([]) });
+const EMPTY_TABLE: Data = Object.freeze({ kind: 'table', entries: Object.freeze([]) });
+const EMPTY_VECTOR: Data = Object.freeze({ kind: 'vector', elements: Object.freeze([]) });
+
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -487,8 +494,10 @@ export class BinaryDecoder {
         this.pos += 8;
         return { kind: 'real', value };
       }
-      case 5:
-        return { kind: 'string', value: this.string('string') };
+      case 5: {
+        const value = this.string('string');
+        return value === '' ? EMPTY_STRING : { kind: 'string', value };
+      }
       case 11:
         return { kind: 'enum', name: this.string('enum') };
       case 6: {
@@ -542,6 +551,9 @@ export class BinaryDecoder {
             tagAt
           );
         }
+        if (n === 0) return tag === 12 ? EMPTY_SET : EMPTY_VECTOR;
+        // Sized up front: growing by push reserves 17+ slots, which a hostile input of many
+        // one-element containers would multiply.
         const elements: Data[] = new Array<Data>(n);
         for (let i = 0; i < n; i++) {
           const at = this.pos;
@@ -573,6 +585,7 @@ export class BinaryDecoder {
             tagAt
           );
         }
+        if (n === 0) return EMPTY_TABLE;
         const entries: TableEntry[] = new Array<TableEntry>(n);
         for (let i = 0; i < n; i++) {
           const at = this.pos;
