@@ -76,7 +76,14 @@ function rounds(opts: Options, fn: (i: number) => void): Figure {
 }
 
 function main(): void {
-  const opts = parseArgs(process.argv.slice(2));
+  let opts: Options;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exitCode = 2;
+    return;
+  }
   const values = Array.from({ length: SAMPLES }, (_, i) => connLog(i));
   // Each value in its own buffer, and all values in one buffer as frames read from a socket.
   const separate = values.map((v) => encodeData(v));
