@@ -1,7 +1,7 @@
 /**
  * Micro benchmark of the data codecs on the pub/sub hot path: a 5-field conn-log-like vector
  * (count, 20-character string, address, port, timestamp), as in broker-throughput's message
- * type 2. Prints operations per second for encode, decode and a round trip, as the median
+ * type 2. Prints operations per second for encode, decode, validate and a round trip, as the median
  * and best of several rounds (the best is the least disturbed by other load on the machine).
  *
  *   node dist/bench/data-bench.js [--seconds 1] [--rounds 5] [--json]
@@ -107,6 +107,11 @@ function main(): void {
     decodeFrames: rounds(opts, (i) => {
       sink += count(dec.decode(at(frames, i)));
     }),
+    validateFrames: rounds(opts, (i) => {
+      const b = at(frames, i);
+      dec.validate(b);
+      sink += b.length;
+    }),
     decodeSeparate: rounds(opts, (i) => {
       sink += count(dec.decode(at(separate, i)));
     }),
@@ -132,6 +137,7 @@ function main(): void {
     const rows: [string, Figure][] = [
       ['encode (reused buffer)', figures.encode],
       ['decode (frames in one buffer)', figures.decodeFrames],
+      ['validate (frames, no values)', figures.validateFrames],
       ['decode (one buffer per value)', figures.decodeSeparate],
       ['encode + decode', figures.roundTrip],
     ];

@@ -176,13 +176,12 @@ export function maskAddressBytes(b: Uint8Array, rawLength: number): Uint8Array {
   return out;
 }
 
-/** True when no bit after the first `rawLength` bits is set. */
-export function hostBitsClear(b: Uint8Array, rawLength: number): boolean {
-  for (let i = 0; i < 16; i++) {
+/** True when no bit after the first `rawLength` bits of `b[offset..offset+16)` is set. */
+export function hostBitsClear(b: Uint8Array, rawLength: number, offset = 0): boolean {
+  for (let i = rawLength >> 3; i < 16; i++) {
     const keep = rawLength - 8 * i;
-    if (keep >= 8) continue;
     const mask = keep <= 0 ? 0 : (0xff << (8 - keep)) & 0xff;
-    if (((b[i] ?? 0) & ~mask & 0xff) !== 0) return false;
+    if (((b[offset + i] ?? 0) & ~mask & 0xff) !== 0) return false;
   }
   return true;
 }

@@ -31,7 +31,7 @@ import { DataDecodeError, DataEncodeError } from './errors.js';
 import type { DataDecodeReason } from './errors.js';
 import { resolveLimits } from './limits.js';
 import type { DataLimits } from './limits.js';
-import { isWellFormed, utf8Length } from './unicode.js';
+import { isValidUtf8, isWellFormed, utf8Length } from './unicode.js';
 import { MAX_COUNT, MAX_INT64, MIN_INT64, PORT_PROTOCOLS } from './types.js';
 import type { BooleanData, Data, PortProtocol, TableEntry } from './types.js';
 
@@ -47,6 +47,21 @@ const EMPTY_VECTOR: Data = Object.freeze({ kind: 'vector', elements: Object.free
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Names of the fixed 8-byte kinds by tag, for error messages. */
+const FIXED_NAMES: readonly (string | undefined)[] = [
+  undefined,
+  undefined,
+  'count',
+  'integer',
+  'real',
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  'timestamp',
+  'timespan',
+];
 
 const PROTOCOL_CODE: Readonly<Record<PortProtocol, number>> = {
   unknown: 0,
@@ -369,6 +384,21 @@ export class BinaryDecoder {
    * @throws DataDecodeError naming the problem and its byte offset.
    */
   decode(bytes: Uint8Array): Data {
+    return this.run(bytes, true) as Data;
+  }
+
+  /**
+   * Checks that `bytes` is exactly one valid value, with the same checks, errors and
+   * offsets as {@link BinaryDecoder.decode}, but without building the value (only set
+   * elements and table keys are built, to check their order). For a node that validates
+   * and forwards bytes it never reads.
+   * @throws DataDecodeError naming the problem and its byte offset.
+   */
+  validate(bytes: Uint8Array): void {
+    this.run(bytes, false);
+  }
+
+  private run(bytes: Uint8Array, build: boolean): Data | undefined {
     if (!(bytes instanceof Uint8Array)) {
       throw new DataDecodeError('malformed', 'input is not a Uint8Array', 0);
     }
@@ -391,7 +421,9 @@ export class BinaryDecoder {
     this.pos = this.base;
     this.end = this.base + bytes.length;
     try {
-      const v = this.value(0);
+      let v: Data | undefined;
+      if (build) v = this.value(0);
+      else this.skip(0);
       if (this.pos !== this.end) {
         throw this.fail('trailing-bytes', `${this.end - this.pos} bytes after the value`, this.pos);
       }
@@ -434,25 +466,27 @@ export class BinaryDecoder {
     }
   }
 
-  private varbyte(what: string): number {
+  /** Reads a varbyte; `what` and `field` name it in errors (kept apart: no string building per call). */
+  private varbyte(what: string, field: string): number {
     const u8 = this.u8;
     const start = this.pos;
     let p = start;
     let x = 0;
     for (let shift = 0; shift < 35; shift += 7) {
-      if (p >= this.end) throw this.fail('truncated', `${what} varbyte is cut off`, start);
+      if (p >= this.end) throw this.fail('truncated', `${what} ${field} varbyte is cut off`, start);
       const b = u8[p++] as number;
       x += (b & 0x7f) * 2 ** shift;
       if (b < 0x80) {
         // Shortest form only: a final zero byte after others is padding.
         if (b === 0 && p - start > 1)
-          throw this.fail('bad-varint', `${what} varbyte is not minimal`, start);
-        if (x > 0xffffffff) throw this.fail('bad-varint', `${what} varbyte exceeds 32 bits`, start);
+          throw this.fail('bad-varint', `${what} ${field} varbyte is not minimal`, start);
+        if (x > 0xffffffff)
+          throw this.fail('bad-varint', `${what} ${field} varbyte exceeds 32 bits`, start);
         this.pos = p;
         return x;
       }
     }
-    throw this.fail('bad-varint', `${what} varbyte is longer than 5 bytes`, start);
+    throw this.fail('bad-varint', `${what} ${field} varbyte is longer than 5 bytes`, start);
   }
 
   private value(depth: number): Data {
@@ -542,7 +576,7 @@ export class BinaryDecoder {
           );
         }
         const what = tag === 12 ? 'set' : 'vector';
-        const n = this.varbyte(`${what} size`);
+        const n = this.varbyte(what, 'size');
         // Every element takes at least one byte: a bigger count is a lie, caught before allocating.
         if (n > this.end - this.pos) {
           throw this.fail(
@@ -577,7 +611,7 @@ export class BinaryDecoder {
             tagAt
           );
         }
-        const n = this.varbyte('table size');
+        const n = this.varbyte('table', 'size');
         if (n * 2 > this.end - this.pos) {
           throw this.fail(
             'length-beyond-input',
@@ -607,9 +641,162 @@ export class BinaryDecoder {
     }
   }
 
+  /**
+   * Walks one value making every check of {@link BinaryDecoder.value}, in the same order and
+   * with the same offsets, without building it.
+   */
+  private skip(depth: number): void {
+    const tagAt = this.pos;
+    if (tagAt >= this.end) throw this.fail('truncated', 'expected a type tag', tagAt);
+    const u8 = this.u8;
+    const tag = u8[tagAt] as number;
+    this.pos = tagAt + 1;
+    switch (tag) {
+      case 0:
+        return;
+      case 1: {
+        this.need(1, 'boolean');
+        const b = u8[this.pos] as number;
+        if (b > 1) throw this.fail('bad-boolean', `boolean byte is ${b}, not 0 or 1`, this.pos);
+        this.pos++;
+        return;
+      }
+      case 2:
+      case 3:
+      case 4:
+      case 9:
+      case 10:
+        this.need(8, FIXED_NAMES[tag] as string);
+        this.pos += 8;
+        return;
+      case 5:
+      case 11:
+        this.skipString(tag === 5 ? 'string' : 'enum');
+        return;
+      case 6:
+        this.need(16, 'address');
+        this.pos += 16;
+        return;
+      case 7: {
+        this.need(17, 'subnet');
+        const p = this.pos;
+        const raw = u8[p + 16] as number;
+        if (raw > 128) {
+          throw this.fail('bad-prefix-length', `subnet prefix length ${raw} > 128`, p + 16);
+        }
+        if (!hostBitsClear(u8, raw, p)) {
+          throw this.fail('subnet-host-bits', `subnet network has bits set after /${raw}`, p);
+        }
+        this.pos = p + 17;
+        return;
+      }
+      case 8: {
+        this.need(3, 'port');
+        const p = this.pos;
+        const code = u8[p + 2] as number;
+        if (code > 3) {
+          throw this.fail('bad-port-protocol', `port protocol ${code} is not 0..3`, p + 2);
+        }
+        this.pos = p + 3;
+        return;
+      }
+      case 12:
+      case 14: {
+        if (depth >= this.limits.maxDepth) {
+          throw this.fail(
+            'depth-limit',
+            `container nests deeper than maxDepth (${this.limits.maxDepth})`,
+            tagAt
+          );
+        }
+        const what = tag === 12 ? 'set' : 'vector';
+        const n = this.varbyte(what, 'size');
+        if (n > this.end - this.pos) {
+          throw this.fail(
+            'length-beyond-input',
+            `${what} claims ${n} elements, only ${this.end - this.pos} bytes left`,
+            tagAt
+          );
+        }
+        if (tag === 14) {
+          for (let i = 0; i < n; i++) this.skip(depth + 1);
+          return;
+        }
+        let prev: Data | undefined;
+        for (let i = 0; i < n; i++) {
+          const at = this.pos;
+          const e = this.value(depth + 1);
+          if (prev !== undefined && compareData(prev, e) >= 0) {
+            throw this.fail(
+              'set-not-canonical',
+              `set element ${i} is not greater than the one before (unsorted or duplicate)`,
+              at
+            );
+          }
+          prev = e;
+        }
+        return;
+      }
+      case 13: {
+        if (depth >= this.limits.maxDepth) {
+          throw this.fail(
+            'depth-limit',
+            `container nests deeper than maxDepth (${this.limits.maxDepth})`,
+            tagAt
+          );
+        }
+        const n = this.varbyte('table', 'size');
+        if (n * 2 > this.end - this.pos) {
+          throw this.fail(
+            'length-beyond-input',
+            `table claims ${n} entries, only ${this.end - this.pos} bytes left`,
+            tagAt
+          );
+        }
+        let prev: Data | undefined;
+        for (let i = 0; i < n; i++) {
+          const at = this.pos;
+          const key = this.value(depth + 1);
+          if (prev !== undefined && compareData(prev, key) >= 0) {
+            throw this.fail(
+              'table-not-canonical',
+              `table key ${i} is not greater than the one before (unsorted or duplicate)`,
+              at
+            );
+          }
+          prev = key;
+          this.skip(depth + 1);
+        }
+        return;
+      }
+      default:
+        throw this.fail('unknown-tag', `unknown type tag ${tag}`, tagAt);
+    }
+  }
+
+  private skipString(what: string): void {
+    const lenAt = this.pos;
+    const len = this.varbyte(what, 'length');
+    const p = this.pos;
+    if (len > this.end - p) {
+      throw this.fail(
+        'length-beyond-input',
+        `${what} of ${len} bytes, only ${this.end - p} left`,
+        lenAt
+      );
+    }
+    this.pos = p + len;
+    const u8 = this.u8;
+    let ascii = 0;
+    for (let i = p, e = p + len; i < e; i++) ascii |= u8[i] as number;
+    if (ascii >= 0x80 && !isValidUtf8(u8, p, p + len)) {
+      throw new DataDecodeError('invalid-utf8', `${what} is not valid UTF-8`, p - this.base);
+    }
+  }
+
   private string(what: string): string {
     const lenAt = this.pos;
-    const len = this.varbyte(`${what} length`);
+    const len = this.varbyte(what, 'length');
     const p = this.pos;
     if (len > this.end - p) {
       throw this.fail(
