@@ -216,6 +216,12 @@ describe('data - JSON errors name the path', () => {
     expect(e.name).toBe('DataJsonError');
   });
 
+  it('reads only own properties of the object form', () => {
+    const inherited = Object.create({ data: {} }) as Record<string, unknown>;
+    inherited['@data-type'] = 'none';
+    expect(() => fromJson(inherited)).toThrow(/"data" is missing/);
+  });
+
   it('enforces maxDepth and maxBytes, also against hostile nesting', () => {
     const nest = (n: number): string =>
       n === 0

@@ -241,7 +241,7 @@ export function fromJson(json: unknown, limits?: Partial<DataLimits>): Data {
     const t = o['@data-type'];
     if (typeof t !== 'string')
       throw new DataJsonError('"@data-type" is missing or not a string', path);
-    if (!('data' in o)) throw new DataJsonError('"data" is missing', path);
+    if (!Object.hasOwn(o, 'data')) throw new DataJsonError('"data" is missing', path);
     const d = o['data'];
     const dp = `${path}.data`;
     const fail = (what: string): never => {
@@ -336,7 +336,7 @@ export function fromJson(json: unknown, limits?: Partial<DataLimits>): Data {
             if (k !== 'key' && k !== 'value')
               throw new DataJsonError(`unexpected key ${JSON.stringify(k)}`, ep);
           }
-          if (!('key' in eo) || !('value' in eo))
+          if (!Object.hasOwn(eo, 'key') || !Object.hasOwn(eo, 'value'))
             throw new DataJsonError('needs "key" and "value"', ep);
           return {
             key: walk(eo['key'], `${ep}.key`, depth + 1, false),
