@@ -410,17 +410,20 @@ export class BinaryDecoder {
         this.limits.maxBytes
       );
     }
-    const ab = bytes.buffer;
-    if (ab !== this.ab) {
-      this.u8 = new Uint8Array(ab);
-      this.nb = Buffer.from(ab);
-      this.view = new DataView(ab);
-      this.ab = ab.byteLength <= 1 << 20 ? ab : undefined;
-    }
-    this.base = bytes.byteOffset;
-    this.pos = this.base;
-    this.end = this.base + bytes.length;
+    this.base = 0;
+    this.pos = 0;
     try {
+      const ab = bytes.buffer;
+      if (ab !== this.ab) {
+        this.ab = undefined;
+        this.u8 = new Uint8Array(ab);
+        this.nb = Buffer.from(ab);
+        this.view = new DataView(ab);
+        if (ab.byteLength <= 1 << 20) this.ab = ab;
+      }
+      this.base = bytes.byteOffset;
+      this.pos = this.base;
+      this.end = this.base + bytes.length;
       let v: Data | undefined;
       if (build) v = this.value(0);
       else this.skip(0);
