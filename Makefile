@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.install-stamp
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help deps proto build lint test test-unit test-sim test-cluster test-k8s sim bench-raft bench-pubsub run k8s-bin dev-cluster clean
+.PHONY: help deps proto build lint test test-unit test-sim test-cluster test-k8s sim bench-raft bench-pubsub bench-data run k8s-bin dev-cluster clean
 
 help: ## show this help
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -47,7 +47,7 @@ bench-pubsub: build ## benchmark: pub/sub throughput and latency across real bro
 	node dist/bench/pubsub-bench.js $(ARGS)
 
 test-unit: deps ## run only the pure unit and scripted tests
-	npm test -- test/raft test/storage test/lincheck
+	npm test -- test/raft test/storage test/lincheck test/data
 
 test-sim: deps ## run only the deterministic Raft simulation suite
 	npm test -- test/sim
@@ -57,6 +57,9 @@ sim: build ## run the Raft simulation: make sim ARGS="--nodes 5 --seeds 1000 --s
 
 bench-raft: build ## benchmark: 3-node Raft over in-memory transport with the on-disk WAL
 	node dist/bench/raft-bench.js $(ARGS)
+
+bench-data: build ## benchmark: binary codec encode/decode/validate of a conn-log vector
+	node dist/bench/data-bench.js $(ARGS)
 
 clean: ## remove build output
 	rm -rf dist
