@@ -1,6 +1,7 @@
 // End-to-end proof of the Kubernetes test environment: a real API server, controller manager
 // and scheduler, with the test kubelet running a StatefulSet of the test program.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import {
   AppsV1Api,
@@ -20,6 +21,17 @@ import {
 } from './fixtures.js';
 
 const NS = 'default';
+const run = promisify(execFile);
+
+/** Runs kubectl without blocking the event loop (the test kubelet serves `kubectl logs`). */
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await run(
+    'kubectl',
+    ['--kubeconfig', fixture.cluster.kubeconfigPath, ...args],
+    { timeout: 30_000 }
+  );
+  return stdout;
+}
 const fixture = useCluster();
 
 let core: CoreV1Api;
@@ -70,23 +82,9 @@ async function get(name: string, pathAndQuery: string): Promise<{ status: number
 fixture.test(
   'kubectl and @kubernetes/client-node both work against the control plane',
   async () => {
-    const out = execFileSync(
-      'kubectl',
-      ['--kubeconfig', fixture.cluster.kubeconfigPath, 'get', 'namespaces', '-o', 'name'],
-      {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }
-    );
+    const out = await kubectl('get', 'namespaces', '-o', 'name');
     expect(out).toContain('namespace/default');
-    const version = execFileSync(
-      'kubectl',
-      ['--kubeconfig', fixture.cluster.kubeconfigPath, 'version', '-o', 'json'],
-      {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }
-    );
+    const version = await kubectl('version', '-o', 'json');
     expect(JSON.parse(version).serverVersion.gitVersion).toMatch(/^v1\.20\.2/);
     const nodes = await core.listNode();
     const node = nodes.items.find((n) => n.metadata?.name === 'node-1');
@@ -130,6 +128,9 @@ fixture.test(
       expect(claim.status?.phase).toBe('Bound');
     }
     expect(ips.size).toBe(3);
+    // `kubectl logs` goes through the API server to the test kubelet's log endpoint.
+    const logs = await kubectl('logs', 'web-0', '--tail=5');
+    expect(logs).toContain('testapp listening on :8080');
   },
   90_000
 );

@@ -59,6 +59,7 @@ export function findBinaries(): ControlPlaneBinaries {
   const etcd = onPath('etcd');
   if (etcd === undefined) missing.push('etcd (Debian package etcd-server)');
   if (onPath('ip') === undefined) missing.push('ip (Debian package iproute2)');
+  if (onPath('openssl') === undefined) missing.push('openssl (Debian package openssl)');
   if (missing.length > 0 || etcd === undefined) {
     throw new BinariesMissingError(
       `the Kubernetes test environment is not installed (missing: ${missing.join(', ')}); ` +

@@ -21,6 +21,8 @@ export interface StartProcessOptions {
   readonly logFile: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** Write a `--- <time> start <command line>` line to the log first (default true). */
+  readonly header?: boolean;
 }
 
 /**
@@ -30,12 +32,27 @@ export interface StartProcessOptions {
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 
+const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = {
+  SIGHUP: 129,
+  SIGINT: 130,
+  SIGTERM: 143,
+};
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
     for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
   });
+  // A signal's default action ends Node without 'exit' events, which would orphan the
+  // detached process groups (Ctrl-C on `npm test`). Turn it into an exit, unless the program
+  // handles the signal itself (dev-cluster stops gracefully on SIGINT).
+  for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES)) {
+    const handler = (): void => {
+      if (process.listenerCount(signal) === 1) process.exit(code);
+    };
+    process.on(signal as NodeJS.Signals, handler);
+  }
 }
 
 /** Sends `signal` to a whole process group; a group that is already gone is not an error. */
@@ -111,7 +128,9 @@ export function startProcess(
   installExitHook();
   const log = fs.openSync(options.logFile, 'a');
   try {
-    fs.writeSync(log, `--- ${new Date().toISOString()} start ${command} ${args.join(' ')}\n`);
+    if (options.header !== false) {
+      fs.writeSync(log, `--- ${new Date().toISOString()} start ${command} ${args.join(' ')}\n`);
+    }
     const child = spawn(command, args, {
       detached: true,
       stdio: ['ignore', log, log],

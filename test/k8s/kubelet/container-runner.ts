@@ -36,7 +36,9 @@ export interface ContainerStatusJson {
 /** What a container runner needs from its pod. */
 export interface ContainerHost {
   /** Builds the full command line and env of the container; throws a PodSetupError when it cannot. */
-  prepare(container: V1Container): Promise<{ argv: string[]; env: NodeJS.ProcessEnv }>;
+  prepare(
+    container: V1Container
+  ): Promise<{ argv: string[]; env: NodeJS.ProcessEnv; program: string }>;
   readonly envId: string;
   readonly podIp: string;
   /** Container log file (appended across restarts). */
@@ -99,7 +101,7 @@ export class ContainerRunner {
   /** Starts the process; a setup failure is retried after the back-off. */
   async start(): Promise<void> {
     if (this.stopping) return;
-    let prepared: { argv: string[]; env: NodeJS.ProcessEnv };
+    let prepared: { argv: string[]; env: NodeJS.ProcessEnv; program: string };
     try {
       prepared = await this.host.prepare(this.spec);
     } catch (err) {
@@ -110,10 +112,14 @@ export class ContainerRunner {
     }
     if (this.stopping) return;
     const [command, ...args] = prepared.argv;
+    // The container log holds only the program's output (it is what `kubectl logs` shows);
+    // the command line goes to the kubelet log.
+    this.host.log(`container ${this.name} starting: ${prepared.program}`);
     const proc = startProcess(`${this.name}`, command ?? 'false', args, {
       envId: this.host.envId,
       logFile: this.host.logFile(this.name),
       env: prepared.env,
+      header: false,
     });
     this.process = proc;
     this.generation++;

@@ -9,6 +9,7 @@ import type {
   V1Service,
 } from '@kubernetes/client-node';
 import { KubeletApi } from './api.js';
+import { KubeletLogServer } from './log-server.js';
 import { defaultImageTable, type ImageTable } from './image-table.js';
 import { WatchedCollection } from './informer.js';
 import { nameRecords, type NameRecord } from './names.js';
@@ -51,6 +52,7 @@ export class TestKubelet {
     private readonly options: TestKubeletOptions,
     readonly api: KubeletApi,
     readonly network: PodNetwork,
+    private readonly logServer: KubeletLogServer,
     readonly nodes: NodeAgent,
     readonly provisioner: LocalDirProvisioner
   ) {
@@ -66,11 +68,23 @@ export class TestKubelet {
     const logFile = path.join(options.logDir, 'kubelet.log');
     const log = (m: string): void =>
       fs.appendFileSync(logFile, `${new Date().toISOString()} ${m}\n`);
-    const kubelet = new TestKubelet(
+    let server: KubeletLogServer;
+    try {
+      server = await KubeletLogServer.start(
+        network.gateway,
+        path.join(options.stateDir, 'pki'),
+        (ns, pod, c) => kubelet.logFileOf(ns, pod, c)
+      );
+    } catch (err) {
+      await network.destroy();
+      throw err;
+    }
+    const kubelet: TestKubelet = new TestKubelet(
       options,
       api,
       network,
-      new NodeAgent(api, options.nodeNames ?? ['node-1'], network.gateway, log),
+      server,
+      new NodeAgent(api, options.nodeNames ?? ['node-1'], network.gateway, server.port, log),
       new LocalDirProvisioner(api, path.join(options.stateDir, 'volumes'), log)
     );
     try {
@@ -223,6 +237,18 @@ export class TestKubelet {
     return w;
   }
 
+  /** Log file of a container of a pod that runs or ran here (for `kubectl logs`). */
+  logFileOf(namespace: string, pod: string, container: string): string | undefined {
+    if (
+      !/^[a-z0-9.-]+$/.test(namespace) ||
+      !/^[a-z0-9.-]+$/.test(pod) ||
+      !/^[a-z0-9-]+$/.test(container)
+    ) {
+      return undefined;
+    }
+    return path.join(this.options.logDir, 'pods', `${namespace}_${pod}`, `${container}.log`);
+  }
+
   /** Test hook: SIGKILL a pod's container processes. */
   crash(namespace: string, name: string, container?: string): void {
     this.mustPod(namespace, name).crash(container);
@@ -266,6 +292,7 @@ export class TestKubelet {
       )
     );
     this.workers.clear();
+    await this.logServer.stop().catch(() => undefined);
     await this.network.destroy();
     this.log('kubelet stopped');
   }

@@ -173,11 +173,29 @@ export class PodNetwork {
 
   /**
    * Rewrites a pod's hosts file in place: `ip netns exec` bind-mounts this very inode over
-   * the pod's /etc/hosts, so replacing the file (rename) would leave the pod with a stale copy.
+   * the pod's /etc/hosts, so replacing the file (rename) would leave the pod with a stale
+   * copy. The new content is written over the old in one write and only then truncated, so
+   * a lookup at that moment never sees an empty file (at worst some old lines at the end).
    */
   writeHosts(handle: PodNetHandle, content: string): void {
-    if (!fs.existsSync(handle.etcDir)) return;
-    fs.writeFileSync(path.join(handle.etcDir, 'hosts'), content);
+    const file = path.join(handle.etcDir, 'hosts');
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r+');
+    } catch {
+      return; // the pod's network is gone
+    }
+    try {
+      const next = Buffer.from(content);
+      const size = fs.fstatSync(fd).size;
+      const current = Buffer.alloc(size);
+      fs.readSync(fd, current, 0, size, 0);
+      if (current.equals(next)) return;
+      fs.writeSync(fd, next, 0, next.length, 0);
+      fs.ftruncateSync(fd, next.length);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** Command line running `argv` inside the pod's namespace (and /etc files). */

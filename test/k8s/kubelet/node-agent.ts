@@ -29,6 +29,8 @@ export class NodeAgent {
     private readonly api: KubeletApi,
     readonly nodeNames: readonly string[],
     private readonly address: string,
+    /** Port of the kubelet (log) server on `address`, advertised in the Node status. */
+    private readonly kubeletPort: number,
     private readonly log: (message: string) => void
   ) {}
 
@@ -113,10 +115,10 @@ export class NodeAgent {
   private async patchStatus(name: string): Promise<void> {
     const status = {
       ...this.nodeStatus(),
-      addresses: [
-        { type: 'InternalIP', address: this.address },
-        { type: 'Hostname', address: name },
-      ],
+      // Only the InternalIP: the API server would try a Hostname address first, and node
+      // names resolve nowhere.
+      addresses: [{ type: 'InternalIP', address: this.address }],
+      daemonEndpoints: { kubeletEndpoint: { Port: this.kubeletPort } },
     };
     await this.api.core.patchNodeStatus({ name, body: { status } }, this.api.mergePatch);
   }

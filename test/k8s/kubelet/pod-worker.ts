@@ -179,7 +179,9 @@ export class PodWorker {
     return this.net?.ip ?? '';
   }
 
-  private async prepare(c: V1Container): Promise<{ argv: string[]; env: NodeJS.ProcessEnv }> {
+  private async prepare(
+    c: V1Container
+  ): Promise<{ argv: string[]; env: NodeJS.ProcessEnv; program: string }> {
     const net = this.net;
     if (net === undefined) throw new PodSetupError('ContainerCreating', 'pod network not ready');
     const image = resolveImage(this.deps.images, c.image);
@@ -213,6 +215,7 @@ export class PodWorker {
     ]);
     return {
       argv,
+      program: [...command, ...args].join(' '),
       env: { PATH: CONTAINER_PATH, HOME: '/root', HOSTNAME: hostname, ...env },
     };
   }

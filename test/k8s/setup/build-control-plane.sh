@@ -17,7 +17,7 @@ CACHE=$CACHE_ROOT/k8s-$K8S_VERSION
 BIN=$CACHE/bin
 TOOLS=(kube-apiserver kube-controller-manager kube-scheduler)
 # Commands the harness runs besides the built tools, and the Debian package providing each.
-declare -A RUNTIME_PKG=([etcd]=etcd-server [ip]=iproute2)
+declare -A RUNTIME_PKG=([etcd]=etcd-server [ip]=iproute2 [openssl]=openssl)
 BUILD_PKGS=(golang-go rsync golang-github-modern-go-reflect2-dev dpkg-dev make tar gzip)
 
 STEP="start"
