@@ -65,11 +65,12 @@ export class KubeletLogServer {
       '-addext',
       `subjectAltName=IP:${address}`,
     ]);
-    let self: KubeletLogServer | undefined;
+    // The request handler needs the instance, which exists only once the server listens.
+    const holder: { self?: KubeletLogServer } = {};
     const server = https.createServer(
       { key: fs.readFileSync(key), cert: fs.readFileSync(cert) },
       (req, res) => {
-        self?.handle(req, res, locate);
+        holder.self?.handle(req, res, locate);
       }
     );
     await new Promise<void>((resolve, reject) => {
@@ -77,7 +78,11 @@ export class KubeletLogServer {
       server.listen({ host: address, port: 0 }, resolve);
     });
     const addr = server.address();
-    self = new KubeletLogServer(server, typeof addr === 'object' && addr !== null ? addr.port : 0);
+    const self = new KubeletLogServer(
+      server,
+      typeof addr === 'object' && addr !== null ? addr.port : 0
+    );
+    holder.self = self;
     return self;
   }
 
