@@ -150,6 +150,19 @@ fixture.test('pods reach each other by headless Service names', async () => {
     ['web-0', 'web-1', 'web-2'].map(async (n) => (await pod(n))?.status?.podIP ?? '')
   );
   expect(all).toEqual([...expected].sort());
+
+  // The cluster DNS serves the same names to direct DNS queries, plus SRV records.
+  const a = await get('web-1', '/dns?type=A&name=web-2.web.default.svc.cluster.local');
+  expect(JSON.parse(a.body)).toEqual([expected[2]]);
+  const srv = await get('web-1', '/dns?type=SRV&name=_http._tcp.web.default.svc.cluster.local');
+  expect(JSON.parse(srv.body)).toEqual(
+    ['web-0', 'web-1', 'web-2'].map((n) => ({
+      name: `${n}.web.default.svc.cluster.local`,
+      port: 8080,
+    }))
+  );
+  const outside = await get('web-1', '/dns?type=A&name=example.com');
+  expect(outside).toEqual({ status: 404, body: 'ENOTFOUND' });
 });
 
 fixture.test(

@@ -12,7 +12,8 @@ import { KubeletApi } from './api.js';
 import { KubeletLogServer } from './log-server.js';
 import { defaultImageTable, type ImageTable } from './image-table.js';
 import { WatchedCollection } from './informer.js';
-import { nameRecords, type NameRecord } from './names.js';
+import { ClusterDns } from './dns-server.js';
+import { nameRecords, srvRecords, type NameRecord } from './names.js';
 import { PodNetwork } from './network.js';
 import { NodeAgent } from './node-agent.js';
 import { PodWorker } from './pod-worker.js';
@@ -53,6 +54,7 @@ export class TestKubelet {
     readonly api: KubeletApi,
     readonly network: PodNetwork,
     private readonly logServer: KubeletLogServer,
+    readonly dns: ClusterDns,
     readonly nodes: NodeAgent,
     readonly provisioner: LocalDirProvisioner
   ) {
@@ -79,11 +81,20 @@ export class TestKubelet {
       await network.destroy();
       throw err;
     }
+    let dns: ClusterDns;
+    try {
+      dns = await ClusterDns.start(network.gateway, log);
+    } catch (err) {
+      await server.stop();
+      await network.destroy();
+      throw err;
+    }
     const kubelet: TestKubelet = new TestKubelet(
       options,
       api,
       network,
       server,
+      dns,
       new NodeAgent(api, options.nodeNames ?? ['node-1'], network.gateway, server.port, log),
       new LocalDirProvisioner(api, path.join(options.stateDir, 'volumes'), log)
     );
@@ -217,7 +228,10 @@ export class TestKubelet {
     if (this.hostsTimer !== undefined || this.stopped) return;
     this.hostsTimer = setTimeout(() => {
       this.hostsTimer = undefined;
-      this.records = nameRecords(this.services?.list() ?? [], this.endpoints?.list() ?? []);
+      const services = this.services?.list() ?? [];
+      const endpoints = this.endpoints?.list() ?? [];
+      this.records = nameRecords(services, endpoints);
+      this.dns.update(this.records, srvRecords(services, endpoints));
       for (const w of this.workers.values()) w.refreshHosts();
     }, 50);
   }
@@ -293,6 +307,7 @@ export class TestKubelet {
     );
     this.workers.clear();
     await this.logServer.stop().catch(() => undefined);
+    await this.dns.stop().catch(() => undefined);
     await this.network.destroy();
     this.log('kubelet stopped');
   }

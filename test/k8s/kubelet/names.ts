@@ -98,3 +98,56 @@ export function hostsFileFor(pod: V1Pod, podIp: string, records: readonly NameRe
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** An SRV name and its targets. */
+export interface SrvRecord {
+  /** e.g. `_http._tcp.web.default.svc.cluster.local` */
+  readonly fqdn: string;
+  readonly targets: readonly { readonly target: string; readonly port: number }[];
+}
+
+/**
+ * SRV records for every named port of every Service with ready endpoints:
+ * `_<port>._<proto>.<svc>.<ns>.svc.cluster.local`. A headless Service lists one target per
+ * pod (`<hostname>.<svc>...`); another Service lists itself. The port is the endpoint's
+ * (the container port), since there is no kube-proxy to translate a Service port.
+ */
+export function srvRecords(
+  services: readonly V1Service[],
+  endpoints: readonly V1Endpoints[]
+): SrvRecord[] {
+  const byKey = new Map<string, V1Endpoints>();
+  for (const ep of endpoints)
+    byKey.set(`${ep.metadata?.namespace ?? ''}/${ep.metadata?.name ?? ''}`, ep);
+  const out: SrvRecord[] = [];
+  for (const svc of services) {
+    const ns = svc.metadata?.namespace;
+    const name = svc.metadata?.name;
+    if (ns === undefined || name === undefined) continue;
+    const suffix = `${name}.${ns}.svc.${CLUSTER_DOMAIN}`;
+    const headless = svc.spec?.clusterIP === 'None';
+    const targets = new Map<string, { target: string; port: number }[]>();
+    for (const subset of byKey.get(`${ns}/${name}`)?.subsets ?? []) {
+      for (const port of subset.ports ?? []) {
+        if (port.name === undefined || port.name === '') continue;
+        const key = `_${port.name}._${(port.protocol ?? 'TCP').toLowerCase()}.${suffix}`;
+        const list = targets.get(key) ?? [];
+        if (headless) {
+          for (const addr of subset.addresses ?? []) {
+            if (addr.hostname !== undefined && addr.hostname !== '') {
+              list.push({ target: `${addr.hostname}.${suffix}`, port: port.port });
+            }
+          }
+        } else if ((subset.addresses ?? []).length > 0 && !list.some((t) => t.port === port.port)) {
+          list.push({ target: suffix, port: port.port });
+        }
+        targets.set(key, list);
+      }
+    }
+    for (const [fqdn, list] of targets) {
+      if (list.length > 0)
+        out.push({ fqdn, targets: list.sort((a, b) => a.target.localeCompare(b.target)) });
+    }
+  }
+  return out;
+}

@@ -123,8 +123,8 @@ export class PodNetwork {
     );
   }
 
-  /** Creates a namespace with its own address for a pod. */
-  async attach(): Promise<PodNetHandle> {
+  /** Creates a namespace with its own address for a pod of Kubernetes namespace `namespace`. */
+  async attach(namespace: string): Promise<PodNetHandle> {
     if (this.destroyed) throw new PodNetworkError('pod network already destroyed');
     let octet = 0;
     for (let i = 1; i <= 253; i++) {
@@ -151,9 +151,17 @@ export class PodNetwork {
       await ip(['-n', netns, 'link', 'set', 'eth0', 'up']);
       await ip(['-n', netns, 'link', 'set', 'lo', 'up']);
       fs.mkdirSync(etcDir, { recursive: true });
-      // No nameserver: names come from the pod's hosts file only, and a lookup of anything
-      // else fails at once instead of leaving the test network.
-      fs.writeFileSync(path.join(etcDir, 'resolv.conf'), 'options timeout:1 attempts:1\n');
+      // The only nameserver is the cluster DNS on the bridge, which never forwards: a name
+      // outside the cluster fails at once instead of leaving the test network.
+      fs.writeFileSync(
+        path.join(etcDir, 'resolv.conf'),
+        [
+          `nameserver ${this.gateway}`,
+          `search ${namespace}.svc.cluster.local svc.cluster.local cluster.local`,
+          'options ndots:5 timeout:1 attempts:2',
+          '',
+        ].join('\n')
+      );
       fs.writeFileSync(path.join(etcDir, 'hosts'), `127.0.0.1\tlocalhost\n${podIp}\tpod\n`);
     } catch (err) {
       await this.detach({ netns, ip: podIp, etcDir });

@@ -122,7 +122,13 @@ export class PodWorker {
       if (this.terminating !== undefined) return;
       try {
         if (this.net === undefined) {
-          this.net = await this.deps.network.attach();
+          const net = await this.deps.network.attach(this.namespace);
+          if (this.terminating !== undefined) {
+            // Deleted while its namespace was being made: terminate() saw no network.
+            await this.deps.network.detach(net);
+            return;
+          }
+          this.net = net;
           this.refreshHosts();
           this.log(`network namespace ${this.net.netns}, ip ${this.net.ip}`);
         }

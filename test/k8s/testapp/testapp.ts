@@ -141,6 +141,27 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
         return send(res, 404, (err as Error).message);
       }
     }
+    case 'GET /dns': {
+      // Straight DNS queries (the cluster DNS), bypassing the hosts file: type A or SRV.
+      const name = url.searchParams.get('name');
+      const type = url.searchParams.get('type') ?? 'A';
+      if (name === null || name === '' || (type !== 'A' && type !== 'SRV')) {
+        return send(res, 400, 'name is required and type must be A or SRV');
+      }
+      try {
+        if (type === 'A') return send(res, 200, (await dns.resolve4(name)).sort());
+        const srv = await dns.resolveSrv(name);
+        return send(
+          res,
+          200,
+          srv
+            .map((r) => ({ name: r.name, port: r.port }))
+            .sort((a, b) => a.name.localeCompare(b.name))
+        );
+      } catch (err) {
+        return send(res, 404, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
+      }
+    }
     case 'GET /peer': {
       const name = url.searchParams.get('name');
       const peerPath = url.searchParams.get('path') ?? '/whoami';
