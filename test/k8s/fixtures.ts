@@ -25,7 +25,8 @@ export function headlessService(name: string): V1Service {
 
 /**
  * A StatefulSet running the test program with downward-API env, a ConfigMap (as env and as
- * files), a readiness probe on /ready checked every second, and a 10Mi volume per pod.
+ * files), a readiness probe on /ready checked every second, a lenient liveness probe, and a
+ * 10Mi volume per pod.
  */
 export function testappStatefulSet(
   name: string,
@@ -62,14 +63,18 @@ export function testappStatefulSet(
                   valueFrom: { configMapKeyRef: { name: configMap, key: 'greeting' } },
                 },
               ],
+              // A 503 from /ready counts at once; slow answers on a loaded machine get 3 s.
               readinessProbe: {
                 httpGet: { path: '/ready', port: 'http' },
                 periodSeconds: 1,
+                timeoutSeconds: 3,
                 failureThreshold: 1,
               },
+              // Lenient on purpose: a restart by liveness would change what tests observe.
               livenessProbe: {
                 httpGet: { path: '/healthz', port: 8080 },
-                periodSeconds: 2,
+                periodSeconds: 5,
+                timeoutSeconds: 5,
                 failureThreshold: 3,
               },
               volumeMounts: [
