@@ -1,4 +1,7 @@
 /** A minimal DNS message codec (RFC 1035): queries in, answers with A and SRV records out. */
+import { DnsFormatError } from './errors.js';
+
+export { DnsFormatError };
 
 export const TYPE_A = 1;
 export const TYPE_AAAA = 28;
@@ -8,14 +11,6 @@ export const RCODE_OK = 0;
 export const RCODE_FORMERR = 1;
 export const RCODE_NXDOMAIN = 3;
 export const RCODE_NOTIMP = 4;
-
-/** A malformed DNS message; the message says what was wrong. */
-export class DnsFormatError extends Error {
-  override readonly name = 'DnsFormatError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
-}
 
 export interface DnsQuestion {
   /** Lower-cased, without the trailing dot. */

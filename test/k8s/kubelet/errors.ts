@@ -1,9 +1,14 @@
 /** Errors of the test kubelet. */
 
-/** A container image that the kubelet's image table does not know. */
+/** A container image that the kubelet's image table does not know (or whose program is not built). */
 export class UnknownImageError extends Error {
   override readonly name = 'UnknownImageError';
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    /** Pod status reason: UnknownImage, or ImageNotBuilt when the mapped program is missing. */
+    readonly reason: 'UnknownImage' | 'ImageNotBuilt' = 'UnknownImage',
+    options?: ErrorOptions
+  ) {
     super(message, options);
   }
 }
@@ -24,6 +29,14 @@ export class PodSetupError extends Error {
 /** Creating or removing a pod's network namespace failed. */
 export class PodNetworkError extends Error {
   override readonly name = 'PodNetworkError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** A malformed DNS message reached the cluster DNS; the message says what was wrong. */
+export class DnsFormatError extends Error {
+  override readonly name = 'DnsFormatError';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }

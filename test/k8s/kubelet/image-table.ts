@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UnknownImageError } from './errors.js';
@@ -8,6 +9,8 @@ export interface ImageEntry {
   readonly entrypoint: readonly string[];
   /** The image's CMD: replaced by the container's `args` when those are set. */
   readonly cmd: readonly string[];
+  /** A file that must exist for the image to run (the built program), with how to make it. */
+  readonly requires?: { readonly file: string; readonly hint: string };
 }
 
 /** Maps an image reference (`name:tag`, `name@digest`, or a bare name) to its entry. */
@@ -41,7 +44,14 @@ export function defaultImageTable(root: string = repoRoot()): ImageTable {
   const table = new Map<string, ImageEntry>([
     [
       'broker-node',
-      { entrypoint: [node, path.join(root, 'dist/node/src/bin/broker-node.js')], cmd: [] },
+      {
+        entrypoint: [node, path.join(root, 'dist/node/src/bin/broker-node.js')],
+        cmd: [],
+        requires: {
+          file: path.join(root, 'dist/node/src/bin/broker-node.js'),
+          hint: "run 'make build'",
+        },
+      },
     ],
     [
       'brokercluster-testapp',
@@ -57,7 +67,7 @@ export function defaultImageTable(root: string = repoRoot()): ImageTable {
   };
 }
 
-/** Looks `image` up or throws an {@link UnknownImageError} naming it. */
+/** Looks `image` up or throws an {@link UnknownImageError} naming it (or the missing program). */
 export function resolveImage(table: ImageTable, image: string | undefined): ImageEntry {
   if (image === undefined || image === '') {
     throw new UnknownImageError('container has no image');
@@ -67,6 +77,12 @@ export function resolveImage(table: ImageTable, image: string | undefined): Imag
     throw new UnknownImageError(
       `image "${image}" is not in the test kubelet's image table ` +
         `(known: broker-node:*, brokercluster-testapp:*)`
+    );
+  }
+  if (entry.requires !== undefined && !fs.existsSync(entry.requires.file)) {
+    throw new UnknownImageError(
+      `image "${image}" runs ${entry.requires.file}, which does not exist: ${entry.requires.hint}`,
+      'ImageNotBuilt'
     );
   }
   return entry;

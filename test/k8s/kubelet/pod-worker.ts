@@ -112,7 +112,7 @@ export class PodWorker {
       for (const c of this.pod.spec?.containers ?? []) resolveImage(this.deps.images, c.image);
     } catch (err) {
       if (!(err instanceof UnknownImageError)) throw err;
-      this.failure = { reason: 'UnknownImage', message: err.message };
+      this.failure = { reason: err.reason, message: err.message };
       for (const c of this.containers) c.setWaiting('ErrImagePull', err.message);
       this.log(err.message);
       return;

@@ -1,7 +1,8 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { containerEnv, expandVars } from '../kubelet/env.js';
 import { PodSetupError } from '../kubelet/errors.js';
-import { defaultImageTable, imageName } from '../kubelet/image-table.js';
+import { defaultImageTable, imageName, resolveImage } from '../kubelet/image-table.js';
+import { UnknownImageError } from '../kubelet/errors.js';
 
 const pod: V1Pod = {
   metadata: { name: 'p', namespace: 'n', uid: 'u1', labels: { app: 'a' } },
@@ -76,4 +77,16 @@ test('image table: known images by last path segment, unknown ones undefined', (
     '/repo/test/k8s/testapp/testapp.ts'
   );
   expect(table('nginx:1')).toBeUndefined();
+});
+
+test('an image whose program is not built fails with reason ImageNotBuilt and says how to build it', () => {
+  const table = defaultImageTable('/nonexistent-repo');
+  expect(() => resolveImage(table, 'broker-node:1')).toThrow(/does not exist: run 'make build'/);
+  try {
+    resolveImage(table, 'broker-node:1');
+  } catch (err) {
+    expect(err).toBeInstanceOf(UnknownImageError);
+    expect((err as UnknownImageError).reason).toBe('ImageNotBuilt');
+  }
+  expect(() => resolveImage(table, 'nginx:1')).toThrow(/not in the test kubelet's image table/);
 });
