@@ -104,7 +104,7 @@ fixture.test(
 );
 
 fixture.test(
-  'TCP readiness probe on a pod pinned to the second node',
+  'TCP readiness probe on a pod pinned to the second node; isolating it makes it NotReady',
   async () => {
     await createPod('tcp-probe', {
       nodeSelector: { 'kubernetes.io/hostname': 'node-b' },
@@ -122,6 +122,12 @@ fixture.test(
       return podReady(cur) ? cur : undefined;
     });
     expect(p.spec?.nodeName).toBe('node-b');
+
+    // Cut off the network, its TCP probe fails; plugged back in, it is Ready again.
+    await fixture.cluster.kubelet?.isolate(NS, 'tcp-probe');
+    await until('isolated tcp-probe NotReady', async () => !podReady(await pod('tcp-probe')));
+    await fixture.cluster.kubelet?.reconnect(NS, 'tcp-probe');
+    await until('reconnected tcp-probe Ready', async () => podReady(await pod('tcp-probe')));
   },
   60_000
 );

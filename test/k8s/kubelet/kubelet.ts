@@ -278,6 +278,16 @@ export class TestKubelet {
     this.mustPod(namespace, name).resume(container);
   }
 
+  /** Test hook: cut a pod off the network (host end of its veth down); see {@link reconnect}. */
+  isolate(namespace: string, name: string): Promise<void> {
+    return this.mustPod(namespace, name).setConnected(false);
+  }
+
+  /** Test hook: plug an isolated pod back in. */
+  reconnect(namespace: string, name: string): Promise<void> {
+    return this.mustPod(namespace, name).setConnected(true);
+  }
+
   /** Test hook: wipe the contents of a pod's persistent volumes; returns the wiped dirs. */
   loseVolumes(namespace: string, name: string): string[] {
     return this.mustPod(namespace, name).loseVolumes();

@@ -206,6 +206,16 @@ export class PodNetwork {
     }
   }
 
+  /**
+   * Cuts a pod off the network (`connected` false) or plugs it back in, by taking the host
+   * end of its veth down or up: like a pulled cable, packets vanish silently in both
+   * directions, while the pod's own address and routes stay.
+   */
+  async setConnected(handle: PodNetHandle, connected: boolean): Promise<void> {
+    const octet = handle.ip.split('.')[3] ?? '';
+    await ip(['link', 'set', `bc${this.index}h${octet}`, connected ? 'up' : 'down']);
+  }
+
   /** Command line running `argv` inside the pod's namespace (and /etc files). */
   exec(handle: PodNetHandle, argv: readonly string[]): string[] {
     return ['ip', 'netns', 'exec', handle.netns, ...argv];

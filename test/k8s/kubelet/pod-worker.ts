@@ -393,6 +393,13 @@ export class PodWorker {
     for (const c of this.pick(container)) c.process?.signal('SIGCONT');
   }
 
+  /** Test hook: cut the pod off the network (`false`) or reconnect it (`true`). */
+  async setConnected(connected: boolean): Promise<void> {
+    if (this.net === undefined) throw new Error(`pod ${this.key} has no network yet`);
+    await this.deps.network.setConnected(this.net, connected);
+    this.log(connected ? 'network reconnected' : 'network cut off');
+  }
+
   /** Test hook: delete everything in the pod's persistent volumes (the directories stay). */
   loseVolumes(): string[] {
     const wiped: string[] = [];
