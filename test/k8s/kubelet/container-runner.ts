@@ -45,6 +45,8 @@ export interface ContainerHost {
   logFile(container: string): string;
   /** Runs a command inside the pod (for exec probes). */
   exec(argv: readonly string[], timeoutMs: number): Promise<number>;
+  /** Grace period for a kill by a failed liveness/startup probe (terminationGracePeriodSeconds). */
+  graceMs(): number;
   /** Whether a container that exited with `code` is started again (restartPolicy). */
   shouldRestart(code: number): boolean;
   /** Called whenever anything reported in the status changed. */
@@ -71,8 +73,11 @@ export class ContainerRunner {
   process: ManagedProcess | undefined;
   /** Set once the pod is terminating: no restart, no probe from then on. */
   private stopping = false;
+  /** False once the last exit was final under the restartPolicy. */
+  private willRestart = true;
+  /** Consecutive short runs; the back-off doubles with each (reset after a stable run). */
   private crashes = 0;
-  private timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<NodeJS.Timeout>();
   /** Bumped per process start so probe loops of an old process stop themselves. */
   private generation = 0;
 
@@ -89,8 +94,6 @@ export class ContainerRunner {
   get finished(): boolean {
     return this.state.terminated !== undefined && (this.stopping || !this.willRestart);
   }
-
-  private willRestart = true;
 
   /** Puts the container in a waiting state with a reason (setup problems). */
   setWaiting(reason: string, message: string): void {
@@ -237,7 +240,7 @@ export class ContainerRunner {
               `container ${this.name} failed its liveness probe ${streak} times: restarting it`
             );
             this.generation++;
-            void this.process?.stop(1000);
+            void this.process?.stop(this.host.graceMs());
           }
         });
       }
@@ -260,7 +263,7 @@ export class ContainerRunner {
         done = true;
         this.host.log(`container ${this.name} failed its startup probe: restarting it`);
         this.generation++;
-        void this.process?.stop(1000);
+        void this.process?.stop(this.host.graceMs());
       }
     });
   }
@@ -272,11 +275,6 @@ export class ContainerRunner {
     this.timers.clear();
     this.ready = false;
     if (this.process !== undefined) await this.process.stop(graceMs);
-    if (this.state.waiting !== undefined) {
-      this.state = {
-        terminated: { exitCode: 0, reason: 'ContainerCannotRun', finishedAt: apiTime() },
-      };
-    }
   }
 
   /** The container's entry in `status.containerStatuses`. */

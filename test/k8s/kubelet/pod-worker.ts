@@ -171,6 +171,7 @@ export class PodWorker {
       prepare: (c) => this.prepare(c),
       logFile: (c) => path.join(this.logDir, `${c}.log`),
       exec: (argv, timeoutMs) => this.exec(argv, timeoutMs).then((r) => r.code),
+      graceMs: () => (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000,
       shouldRestart: (code) => {
         const policy = this.pod.spec?.restartPolicy ?? 'Always';
         return policy === 'Always' || (policy === 'OnFailure' && code !== 0);
