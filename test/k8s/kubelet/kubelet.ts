@@ -46,7 +46,8 @@ export class TestKubelet {
   private records: NameRecord[] = [];
   private hostsTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private readonly collections: WatchedCollection<never>[] = [];
+  /** Every watch this kubelet runs (stopped on {@link stop}). */
+  private readonly collections: { stop(): Promise<void> }[] = [];
   private readonly logFile: string;
 
   private constructor(
@@ -154,7 +155,7 @@ export class TestKubelet {
       log
     );
     const all = [this.services, this.endpoints, claims, volumes, pods];
-    this.collections.push(...(all as unknown as WatchedCollection<never>[]));
+    this.collections.push(...all);
     for (const c of all) await c.start();
   }
 
