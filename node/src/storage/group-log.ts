@@ -55,10 +55,13 @@ export class GroupLog {
     return undefined;
   }
 
-  /** See LogStoreWriter.append. Throws before changing anything. */
-  append(entries: readonly Entry[]): void {
+  /**
+   * See LogStoreWriter.append. Throws before changing anything. `prevalidated`: the caller
+   * already ran validateEntries on this batch.
+   */
+  append(entries: readonly Entry[], prevalidated = false): void {
     if (entries.length === 0) return;
-    validateEntries(this.group, entries);
+    if (!prevalidated) validateEntries(this.group, entries);
     const first = entries[0] as Entry;
     const base = this.base();
     const skip = Math.max(0, base + 1 - first.index);

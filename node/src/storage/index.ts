@@ -16,3 +16,8 @@ export {
   WalCorruptionError,
   WalFailedError,
 } from './errors.js';
+export type { StorageLogger } from './types.js';
+export { WalLogStore } from './wal-log-store.js';
+export type { WalLogStoreOptions } from './wal-log-store.js';
+export type { RecoveryResult } from './wal-recovery.js';
+export { crc32c } from './crc32c.js';

@@ -84,3 +84,9 @@ export interface SyncLogStore extends LogStoreWriter {
   /** The durable state per group, exactly what a restart after a crash would see. */
   load(): Map<GroupId, RecoveredGroup>;
 }
+
+/** Where a store reports what it repaired or skipped (a truncated torn tail, a bad snapshot file). */
+export interface StorageLogger {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
