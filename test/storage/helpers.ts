@@ -1,5 +1,9 @@
 /** Small builders shared by the storage tests. */
 import type { Entry, Snapshot } from '../../node/src/raft/types.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StorageLogger } from '../../node/src/storage/index.js';
 
 /** mulberry32: a seeded generator in [0, 1), so randomized tests replay exactly. */
 export function seededRandom(seed: number): () => number {
@@ -42,4 +46,23 @@ export function snap(index: number, term: number, data = 'state'): Snapshot {
     },
     data: new TextEncoder().encode(data),
   };
+}
+
+/** Temp directories made by a suite, removed by `cleanup()` (call it in afterEach). */
+export class TempDirs {
+  private readonly dirs: string[] = [];
+  async make(prefix = 'bc-storage-'): Promise<string> {
+    const d = await mkdtemp(join(tmpdir(), prefix));
+    this.dirs.push(d);
+    return d;
+  }
+  async cleanup(): Promise<void> {
+    for (const d of this.dirs.splice(0)) await rm(d, { recursive: true, force: true });
+  }
+}
+
+/** A logger that keeps its lines, so tests can assert what recovery reported. */
+export function memoryLogger(): StorageLogger & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(m) };
 }

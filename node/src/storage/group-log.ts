@@ -86,6 +86,16 @@ export class GroupLog {
     for (let i = skip; i < entries.length; i++) this.entries.push(entries[i] as Entry);
   }
 
+  /**
+   * Recovery only: adopts `entries` as the start of a log whose earlier segments were deleted
+   * (their entries were compacted, and the snapshot that covers them is recorded later in the
+   * log). The caller checks at the end of replay that a snapshot closed the hole.
+   */
+  adoptHead(entries: readonly Entry[]): void {
+    validateEntries(this.group, entries);
+    this.entries = entries.slice();
+  }
+
   setHardState(hs: HardState): void {
     validateHardState(this.group, hs);
     this.hardState = hs;

@@ -246,13 +246,13 @@ export function probeFrame(b: Buffer, offset: number): FrameProbe {
 
 /** A bounds-checked reader over one frame's payload. */
 class Reader {
+  readonly b: Buffer;
+  readonly end: number;
   o: number;
-  constructor(
-    readonly b: Buffer,
-    start: number,
-    readonly end: number
-  ) {
+  constructor(b: Buffer, start: number, end: number) {
+    this.b = b;
     this.o = start;
+    this.end = end;
   }
   need(n: number, what: string): void {
     if (this.o + n > this.end)

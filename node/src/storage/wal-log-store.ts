@@ -121,9 +121,14 @@ export class WalLogStore implements LogStore {
   private takenGen = 0;
   private durableGen = 0;
   private waiters: Waiter[] = [];
+  /** The running flush loop, if any. Invariant: flushActive iff a loop has not yet exited. */
   private flushing: Promise<void> | undefined;
+  private flushActive = false;
   private failed: WalFailedError | undefined;
   private closed = false;
+
+  private flushes = 0;
+  private bytesWritten = 0;
 
   private readonly durableCompacted = new Map<GroupId, number>();
   private readonly durableSnapshotIndex = new Map<GroupId, number>();
@@ -250,6 +255,15 @@ export class WalLogStore implements LogStore {
     this.stagedCompactions.set(group, log.compacted);
   }
 
+  /** Counters: flushes (one fsync of the log each), bytes appended, live segment files. */
+  stats(): { flushes: number; bytesWritten: number; segments: number } {
+    return {
+      flushes: this.flushes,
+      bytesWritten: this.bytesWritten,
+      segments: this.segments.length + 1,
+    };
+  }
+
   /** Bytes staged and not yet handed to a flush. */
   get stagedBytes(): number {
     return this.builder.records === 0 ? 0 : this.builder.bytes;
@@ -306,19 +320,24 @@ export class WalLogStore implements LogStore {
   }
 
   private kick(): void {
-    if (this.flushing !== undefined) return;
-    this.flushing = this.flushLoop().finally(() => {
-      this.flushing = undefined;
-    });
+    if (this.flushActive) return;
+    this.flushActive = true;
+    this.flushing = this.flushLoop();
   }
 
   private async flushLoop(): Promise<void> {
-    while (this.builder.records > 0 && this.failed === undefined) {
-      try {
-        await this.flush(this.take());
-      } catch (err) {
-        this.fail(err);
+    try {
+      while (this.builder.records > 0 && this.failed === undefined) {
+        try {
+          await this.flush(this.take());
+        } catch (err) {
+          this.fail(err);
+        }
       }
+    } finally {
+      // Cleared in the same synchronous step as the loop's last check, so a write staged after
+      // it always finds the flag down and starts a new loop.
+      this.flushActive = false;
     }
   }
 
@@ -350,6 +369,8 @@ export class WalLogStore implements LogStore {
     seg.size += batch.frame.length;
     for (const [g, i] of batch.maxIndex) if (i > (seg.maxIndex.get(g) ?? 0)) seg.maxIndex.set(g, i);
     await seg.fh.datasync();
+    this.flushes++;
+    this.bytesWritten += batch.frame.length;
 
     if (batch.checkpoint !== undefined) {
       this.current = await createSegment(this.walDir, seg.seq + 1, batch.checkpoint);

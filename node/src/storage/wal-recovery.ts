@@ -102,10 +102,19 @@ function validFrameAfter(b: Buffer, from: number, lastSeq: number): number | und
   return undefined;
 }
 
+/**
+ * A segment whose creation was cut short by a crash: shorter than its header, or its first
+ * bytes never reached the disk (zeros). A full header with a wrong magic is someone else's file.
+ */
+function looksHalfCreated(b: Buffer): boolean {
+  return b.length < SEGMENT_HEADER_BYTES || b.subarray(0, 8).every((x) => x === 0);
+}
+
 function applyRecord(
   groups: Map<GroupId, GroupLog>,
   rec: WalRecord,
-  maxIndex: Map<GroupId, number>
+  maxIndex: Map<GroupId, number>,
+  trimmed: boolean
 ): void {
   let log = groups.get(rec.group);
   if (log === undefined) {
@@ -114,7 +123,11 @@ function applyRecord(
   }
   switch (rec.type) {
     case RecordType.Entries: {
-      log.append(rec.entries);
+      // Once the oldest segments are deleted, a group's first surviving entries may start past
+      // its snapshot marker, which comes later in the log; the hole is checked after replay.
+      if (trimmed && log.entries.length === 0 && log.snapshot === undefined)
+        log.adoptHead(rec.entries);
+      else log.append(rec.entries);
       const last = rec.entries[rec.entries.length - 1];
       if (last !== undefined)
         maxIndex.set(rec.group, Math.max(maxIndex.get(rec.group) ?? 0, last.index));
@@ -176,6 +189,9 @@ export async function recoverWal(opts: RecoveryOptions): Promise<RecoveryResult>
   const segments: SegmentInfo[] = [];
   let lastSeq = 0;
   let truncatedTail: RecoveryResult['truncatedTail'];
+  // Segment 1 is the first ever written; a higher first number means older ones were deleted.
+  const firstName = names[0];
+  const trimmed = firstName !== undefined && parseInt(firstName.slice(0, 16), 16) > 1;
 
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
@@ -199,7 +215,7 @@ export async function recoverWal(opts: RecoveryOptions): Promise<RecoveryResult>
       if (!(err instanceof FormatError)) throw err;
       // A segment is created and its header fsynced before anything refers to it, so only the
       // newest one can be half-created; it holds nothing acknowledged if no frame in it is valid.
-      if (isLast && validFrameAfter(b, 0, lastSeq) === undefined) {
+      if (isLast && looksHalfCreated(b) && validFrameAfter(b, 0, lastSeq) === undefined) {
         opts.logger.warn(`wal: removing half-created segment ${path} (${err.message})`);
         await unlink(path);
         await fsyncDir(opts.walDir);
@@ -234,7 +250,7 @@ export async function recoverWal(opts: RecoveryOptions): Promise<RecoveryResult>
       }
       try {
         for (const rec of decodeBatch(b, probe.payloadStart, probe.end))
-          applyRecord(groups, rec, maxIndex);
+          applyRecord(groups, rec, maxIndex, trimmed);
       } catch (err) {
         if (err instanceof FormatError) {
           throw new WalCorruptionError(path, p, `batch ${probe.seq}: ${err.message}`, {
@@ -257,6 +273,17 @@ export async function recoverWal(opts: RecoveryOptions): Promise<RecoveryResult>
     segments.push({ seq, path, maxIndex });
   }
 
+  for (const log of groups.values()) {
+    const head = log.entries[0];
+    if (head !== undefined && head.index > log.base() + 1) {
+      const file = segments[0]?.path ?? opts.walDir;
+      throw new WalCorruptionError(
+        file,
+        0,
+        `group ${JSON.stringify(log.group)}: entries before ${head.index} are missing and no snapshot covers them`
+      );
+    }
+  }
   const snapshotProblems = await loadSnapshots(groups, opts);
   const result: RecoveryResult = { groups, segments, nextBatchSeq: lastSeq + 1, snapshotProblems };
   return truncatedTail === undefined ? result : { ...result, truncatedTail };
