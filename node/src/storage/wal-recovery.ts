@@ -114,7 +114,8 @@ function applyRecord(
   groups: Map<GroupId, GroupLog>,
   rec: WalRecord,
   maxIndex: Map<GroupId, number>,
-  trimmed: boolean
+  trimmed: boolean,
+  seen: Set<GroupId>
 ): void {
   let log = groups.get(rec.group);
   if (log === undefined) {
@@ -124,10 +125,15 @@ function applyRecord(
   switch (rec.type) {
     case RecordType.Entries: {
       // Once the oldest segments are deleted, a group's first surviving entries may start past
-      // its snapshot marker, which comes later in the log; the hole is checked after replay.
-      if (trimmed && log.entries.length === 0 && log.snapshot === undefined)
+      // the snapshot in the checkpoint: the snapshot covering the hole is recorded later in
+      // the log. Whether one did is checked after replay.
+      const first = rec.entries[0];
+      if (trimmed && !seen.has(rec.group) && first !== undefined && first.index > log.base() + 1) {
         log.adoptHead(rec.entries);
-      else log.append(rec.entries);
+      } else {
+        log.append(rec.entries);
+      }
+      seen.add(rec.group);
       const last = rec.entries[rec.entries.length - 1];
       if (last !== undefined)
         maxIndex.set(rec.group, Math.max(maxIndex.get(rec.group) ?? 0, last.index));
@@ -192,6 +198,8 @@ export async function recoverWal(opts: RecoveryOptions): Promise<RecoveryResult>
   // Segment 1 is the first ever written; a higher first number means older ones were deleted.
   const firstName = names[0];
   const trimmed = firstName !== undefined && parseInt(firstName.slice(0, 16), 16) > 1;
+  /** Groups whose entries were replayed already: only a group's first entries may follow a hole. */
+  const seen = new Set<GroupId>();
 
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
@@ -250,7 +258,7 @@ export async function recoverWal(opts: RecoveryOptions): Promise<RecoveryResult>
       }
       try {
         for (const rec of decodeBatch(b, probe.payloadStart, probe.end))
-          applyRecord(groups, rec, maxIndex, trimmed);
+          applyRecord(groups, rec, maxIndex, trimmed, seen);
       } catch (err) {
         if (err instanceof FormatError) {
           throw new WalCorruptionError(path, p, `batch ${probe.seq}: ${err.message}`, {
