@@ -249,3 +249,28 @@ export class Network {
       .map((e) => dec(e.data));
   }
 }
+
+/** A storage holding entries with the given terms at indexes 1..n and hardState.term = term. */
+export function storageWithLog(voters: string[], terms: number[], term?: number): MemoryStorage {
+  const s = new MemoryStorage(confState({ voters }));
+  s.append(
+    terms.map((t, i) => ({ term: t, index: i + 1, type: EntryType.Normal, data: enc(`e${i + 1}`) }))
+  );
+  s.setHardState({ term: term ?? terms[terms.length - 1] ?? 0, vote: '', commit: 0 });
+  return s;
+}
+
+/** A message with defaults, for stepping by hand. */
+export function msg(m: Partial<Message> & Pick<Message, 'type' | 'from' | 'to'>): Message {
+  return {
+    group: GROUP,
+    term: 0,
+    logTerm: 0,
+    index: 0,
+    entries: [],
+    commit: 0,
+    reject: false,
+    rejectHint: 0,
+    ...m,
+  };
+}

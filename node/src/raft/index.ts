@@ -24,3 +24,4 @@ export {
   InvariantError,
   UnknownGroupError,
 } from './errors.js';
+export { RaftHost, type HostReady, type GroupReady } from './multi-raft.js';
