@@ -7,6 +7,7 @@ import {
   EntryType,
   MemoryStorage,
   RawNode,
+  StepError,
   confState,
   decodeConfChange,
   type Config,
@@ -39,8 +40,10 @@ export interface NodeOptions {
   maxUncommittedEntriesSize?: number;
   readOnlyOption?: 'safe' | 'lease-based';
   disableProposalForwarding?: boolean;
-  /** Fixed value returned by random(): 0 makes the randomized timeout equal electionTick. */
+  /** Source for random(); default () => 0, which makes the randomized timeout equal electionTick. */
   random?: () => number;
+  /** When set (and random is not), node k of Network.create gets seeded(seed + k). */
+  seed?: number;
 }
 
 export interface TestNode {
@@ -103,7 +106,11 @@ export class Network {
   static create(ids: string[], opts: NodeOptions = {}, learners: string[] = []): Network {
     const net = new Network();
     const cs = confState({ voters: ids.filter((i) => !learners.includes(i)), learners });
-    for (const id of ids) net.addNode(id, new MemoryStorage(cs), opts);
+    ids.forEach((id, k) => {
+      const o =
+        opts.seed !== undefined && !opts.random ? { ...opts, random: seeded(opts.seed + k) } : opts;
+      net.addNode(id, new MemoryStorage(cs), o);
+    });
     return net;
   }
 
@@ -200,7 +207,13 @@ export class Network {
     const to = this.nodes.get(m.to);
     if (!to) return false;
     this.onDeliver?.(m);
-    to.raw.step(m);
+    try {
+      to.raw.step(m);
+    } catch (e) {
+      // A host drops what its node refuses (e.g. a response from a removed peer).
+      if (e instanceof StepError) return false;
+      throw e;
+    }
     return true;
   }
 

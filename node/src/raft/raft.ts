@@ -996,8 +996,10 @@ export class Raft {
     if (this.maybeCommit()) {
       this.bcastAppend();
     } else {
-      this.trk.visit((id) => {
-        if (id !== this.id) this.maybeSendAppend(id, false);
+      this.trk.visit((id, pr) => {
+        // A peer never heard from (just added) gets an empty probe at once rather than at the
+        // next heartbeat, so it starts catching up immediately.
+        if (id !== this.id) this.maybeSendAppend(id, pr.match === 0 && pr.state === 'probe');
       });
     }
     if (this.leadTransferee !== '' && !this.trk.config.voters.has(this.leadTransferee)) {
