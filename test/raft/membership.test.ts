@@ -169,12 +169,10 @@ describe('§6 membership: joint consensus', () => {
   test('joint-explicit waits for an explicit leave; a new change is refused meanwhile', () => {
     const net = withJoiners(['1', '2', '3'], ['4']);
     net.campaign('1');
-    net
-      .node('1')
-      .raw.proposeConfChange({
-        transition: 'joint-explicit',
-        changes: [{ type: 'add-voter', node: '4' }],
-      });
+    net.node('1').raw.proposeConfChange({
+      transition: 'joint-explicit',
+      changes: [{ type: 'add-voter', node: '4' }],
+    });
     net.stabilize();
     expect(net.node('1').conf.votersOutgoing).toEqual(['1', '2', '3']);
     expect(() => net.node('1').raw.proposeConfChange(addVoter('5'))).toThrow(/joint/);
@@ -212,12 +210,10 @@ describe('§6 membership: joint consensus', () => {
   test('a demoted voter becomes a learner only when the joint config is left', () => {
     const net = Network.create(['1', '2', '3']);
     net.campaign('1');
-    net
-      .node('1')
-      .raw.proposeConfChange({
-        transition: 'joint-explicit',
-        changes: [{ type: 'add-learner', node: '3' }],
-      });
+    net.node('1').raw.proposeConfChange({
+      transition: 'joint-explicit',
+      changes: [{ type: 'add-learner', node: '3' }],
+    });
     net.stabilize();
     expect(net.node('1').conf).toEqual(
       confState({ voters: ['1', '2'], votersOutgoing: ['1', '2', '3'], learnersNext: ['3'] })
