@@ -39,6 +39,12 @@ export interface WalLogStoreOptions {
   readonly maxStagedBytes?: number;
   /** Largest snapshot file recovery will read. Default 1 GiB. */
   readonly maxSnapshotBytes?: number;
+  /**
+   * The segment file is extended with zeros this many bytes ahead of the data (0: never).
+   * fdatasync of a write into already-allocated space has no size change to journal, which
+   * on ext4 makes it several times faster than an appending write. Default 4 MiB.
+   */
+  readonly preallocateBytes?: number;
   /** Snapshot files kept per group (the newest), so a damaged newest one has a fallback. Default 2. */
   readonly keepSnapshots?: number;
   readonly logger?: StorageLogger;
@@ -70,7 +76,9 @@ interface OpenSegment {
   readonly seq: number;
   readonly path: string;
   readonly fh: FileHandle;
+  /** Bytes of frames. Invariant: size <= allocated (the file length, zeros past size). */
   size: number;
+  allocated: number;
   readonly maxIndex: Map<GroupId, number>;
 }
 
@@ -98,6 +106,7 @@ export class WalLogStore implements LogStore {
   private readonly segmentBytes: number;
   private readonly maxStagedBytes: number;
   private readonly keepSnapshots: number;
+  private readonly preallocateBytes: number;
   private readonly logger: StorageLogger;
 
   /** Staged view per group (durable + staged), used to validate each write. */
@@ -143,6 +152,7 @@ export class WalLogStore implements LogStore {
     this.segmentBytes = opts.segmentBytes;
     this.maxStagedBytes = opts.maxStagedBytes;
     this.keepSnapshots = opts.keepSnapshots;
+    this.preallocateBytes = opts.preallocateBytes;
     this.logger = opts.logger;
     this.recovery = recovery;
     this.groups = recovery.groups;
@@ -188,6 +198,13 @@ export class WalLogStore implements LogStore {
       2 ** 31 - 1
     );
     const keepSnapshots = checkRange('keepSnapshots', options.keepSnapshots, 2, 1, 100);
+    const preallocateBytes = checkRange(
+      'preallocateBytes',
+      options.preallocateBytes,
+      Math.min(4 * MiB, segmentBytes),
+      0,
+      segmentBytes
+    );
     const logger = options.logger ?? stderrLogger;
     const walDir = join(options.dataDir, 'wal');
     const snapRoot = join(options.dataDir, 'snap');
@@ -204,9 +221,18 @@ export class WalLogStore implements LogStore {
     // new one starts with a checkpoint of the recovered state so older ones can go.
     const seq = (recovery.segments[recovery.segments.length - 1]?.seq ?? 0) + 1;
     const checkpoint = checkpointFrame(recovery.groups, recovery.nextBatchSeq);
-    const current = await createSegment(walDir, seq, checkpoint);
+    const current = await createSegment(walDir, seq, checkpoint, preallocateBytes);
     const store = new WalLogStore(
-      { segmentBytes, maxStagedBytes, maxSnapshotBytes, keepSnapshots, logger, walDir, snapRoot },
+      {
+        segmentBytes,
+        maxStagedBytes,
+        maxSnapshotBytes,
+        keepSnapshots,
+        preallocateBytes,
+        logger,
+        walDir,
+        snapRoot,
+      },
       recovery,
       current
     );
@@ -296,7 +322,13 @@ export class WalLogStore implements LogStore {
     }
     await this.flushing;
     this.closed = true;
-    await this.current.fh.close();
+    try {
+      // A cleanly closed segment has no preallocated zeros, so a reader never mistakes them
+      // for a torn tail.
+      if (this.failed === undefined) await trimSegment(this.current);
+    } finally {
+      await this.current.fh.close();
+    }
     if (syncError !== undefined) throw syncError;
   }
 
@@ -365,15 +397,28 @@ export class WalLogStore implements LogStore {
     // Snapshot files first: the frame's markers must never name a file that is not durable.
     for (const s of batch.snapshots) await writeSnapshotFile(this.snapRoot, s.group, s.snapshot);
     const seg = this.current;
+    const end = seg.size + batch.frame.length;
+    if (end > seg.allocated && this.preallocateBytes > 0) {
+      await preallocate(seg, end + this.preallocateBytes);
+    }
     await writeFully(seg.fh, batch.frame, seg.size);
-    seg.size += batch.frame.length;
+    seg.size = end;
+    if (end > seg.allocated) seg.allocated = end;
     for (const [g, i] of batch.maxIndex) if (i > (seg.maxIndex.get(g) ?? 0)) seg.maxIndex.set(g, i);
     await seg.fh.datasync();
     this.flushes++;
     this.bytesWritten += batch.frame.length;
 
     if (batch.checkpoint !== undefined) {
-      this.current = await createSegment(this.walDir, seg.seq + 1, batch.checkpoint);
+      // The full segment loses its zero tail before the next one exists: only the last
+      // segment may end in something other than a whole frame.
+      await trimSegment(seg);
+      this.current = await createSegment(
+        this.walDir,
+        seg.seq + 1,
+        batch.checkpoint,
+        this.preallocateBytes
+      );
       this.segments.push({ seq: seg.seq, path: seg.path, maxIndex: seg.maxIndex });
       await seg.fh.close();
     }
@@ -471,20 +516,54 @@ async function writeFully(fh: FileHandle, b: Buffer, position: number): Promise<
   }
 }
 
-/** Creates segment `seq` with its header and first frame, durable (file and directory entry) before use. */
+const ZEROS = Buffer.alloc(1024 * 1024);
+
+/** Extends the segment file with zeros up to `length` (the caller's next fsync makes it durable). */
+async function preallocate(seg: OpenSegment, length: number): Promise<void> {
+  let at = seg.allocated;
+  while (at < length) {
+    const n = Math.min(ZEROS.length, length - at);
+    await writeFully(seg.fh, ZEROS.subarray(0, n), at);
+    at += n;
+  }
+  seg.allocated = length;
+}
+
+/** Cuts the zeros past the last frame and makes the new length durable. */
+async function trimSegment(seg: OpenSegment): Promise<void> {
+  if (seg.allocated === seg.size) return;
+  await seg.fh.truncate(seg.size);
+  await seg.fh.sync();
+  seg.allocated = seg.size;
+}
+
+/**
+ * Creates segment `seq` with its header, first frame and preallocated space, durable (file
+ * and directory entry) before use.
+ */
 async function createSegment(
   walDir: string,
   seq: number,
-  firstFrame: Buffer
+  firstFrame: Buffer,
+  preallocateBytes: number
 ): Promise<OpenSegment> {
   const path = join(walDir, segmentFileName(seq));
   const fh = await open(path, 'wx');
   try {
     const head = Buffer.concat([encodeSegmentHeader(seq), firstFrame]);
+    const seg: OpenSegment = {
+      seq,
+      path,
+      fh,
+      size: head.length,
+      allocated: head.length,
+      maxIndex: new Map(),
+    };
+    if (preallocateBytes > 0) await preallocate(seg, head.length + preallocateBytes);
     await writeFully(fh, head, 0);
     await fh.sync();
     await fsyncDir(walDir);
-    return { seq, path, fh, size: head.length, maxIndex: new Map() };
+    return seg;
   } catch (err) {
     await fh.close();
     throw err;

@@ -106,6 +106,11 @@ function validFrameAfter(b: Buffer, from: number, lastSeq: number): number | und
  * A segment whose creation was cut short by a crash: shorter than its header, or its first
  * bytes never reached the disk (zeros). A full header with a wrong magic is someone else's file.
  */
+function isZero(b: Buffer, from: number): boolean {
+  for (let i = from; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
 function looksHalfCreated(b: Buffer): boolean {
   return b.length < SEGMENT_HEADER_BYTES || b.subarray(0, 8).every((x) => x === 0);
 }
@@ -246,9 +251,14 @@ export async function recoverWal(opts: RecoveryOptions): Promise<RecoveryResult>
               : `valid data follows at ${later}`;
           throw new WalCorruptionError(path, p, `${probe.reason}; ${where}`);
         }
-        opts.logger.warn(
-          `wal: truncating torn tail of ${path} at offset ${p} (${b.length - p} bytes: ${probe.reason}); it was never acknowledged`
-        );
+        if (isZero(b, p)) {
+          opts.logger.info(
+            `wal: ${path}: dropping ${b.length - p} preallocated bytes after offset ${p}`
+          );
+        } else
+          opts.logger.warn(
+            `wal: truncating torn tail of ${path} at offset ${p} (${b.length - p} bytes: ${probe.reason}); it was never acknowledged`
+          );
         await truncateFile(path, p);
         truncatedTail = { file: path, offset: p, droppedBytes: b.length - p };
         break;
