@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { appendFile, readFile, readdir, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  cp,
+  readFile,
+  readdir,
+  stat,
+  truncate,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Entry } from '../../node/src/raft/types.js';
 import {
@@ -194,6 +203,33 @@ describe('WalLogStore - validation and limits', () => {
     await expect(store.sync()).rejects.toThrow(WalFailedError);
     expect(() => store.append('g', ents(4, 4, 1))).toThrow(WalFailedError);
     await store.close();
+  });
+});
+
+describe('WalLogStore - preallocated segments', () => {
+  it('preallocates ahead of the data, drops the zeros after a crash and trims them on close', async () => {
+    const dir = await dirs.make();
+    const { store } = await openStore(dir, { preallocateBytes: 64 * 1024 });
+    store.append('g', ents(1, 50, 1));
+    await store.sync();
+    const seg = join(dir, 'wal', SEG1);
+    const allocated = (await stat(seg)).size;
+    expect(allocated).toBeGreaterThanOrEqual(64 * 1024);
+
+    // A copy taken now is what a crash leaves: synced frames followed by zeros.
+    const crashed = await dirs.make();
+    await cp(dir, crashed, { recursive: true });
+    const { store: recovered, logger } = await openStore(crashed);
+    expect(ids(recovered.load().get('g')?.entries ?? [])).toEqual(ids(ents(1, 50, 1)));
+    expect(logger.lines.some((l) => l.includes('preallocated bytes'))).toBe(true);
+    expect(logger.lines.some((l) => l.includes('torn tail'))).toBe(false);
+    await recovered.close();
+
+    await store.close();
+    const b = await readFile(seg);
+    const offs = frameOffsets(b);
+    const last = offs[offs.length - 1] as number;
+    expect(b.length).toBe(last + 9 + b.readUInt32LE(last));
   });
 });
 
