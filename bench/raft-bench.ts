@@ -251,7 +251,7 @@ async function main(): Promise<number> {
   const results: LevelResult[] = [];
   try {
     process.stdout.write(
-      `raft-bench: 3 nodes in one process, in-memory transport, on-disk WAL with fdatasync per Ready (${base})\n` +
+      `raft-bench: 3 nodes in one process, in-memory transport, on-disk WAL (O_DSYNC write) per Ready (${base})\n` +
         `proposal batching ${opts.batch ? 'on (one Propose step per event-loop turn)' : 'off (RawNode.propose per command)'}, ` +
         `payload ${opts.payload} B, ${opts.seconds} s per level after ${opts.warmup} s warm-up, node ${process.version}\n\n`
     );
