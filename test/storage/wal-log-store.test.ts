@@ -125,6 +125,8 @@ describe('WalLogStore - round trip', () => {
     await Promise.all(Array.from({ length: 10 }, () => store.sync()));
     expect(store.stats().flushes).toBe(before + 1);
 
+    // Let the flush loop notice it is idle (it ends in microtasks, before the next macrotask).
+    await new Promise((r) => setImmediate(r));
     // While a flush is in flight, later writes and syncs wait for one more flush together.
     store.append('g0', ents(3, 3, 1));
     const first = store.sync();
@@ -191,6 +193,17 @@ describe('WalLogStore - validation and limits', () => {
     await store.close();
     expect(() => store.append('g', ents(1, 1, 1))).toThrow(StorageClosedError);
     await expect(store.sync()).rejects.toThrow(StorageClosedError);
+  });
+
+  it('fails closed when a flush stalls beyond stallTimeoutMs', async () => {
+    const { store, logger } = await openStore(await dirs.make(), { stallTimeoutMs: 1 });
+    store.append('g', ents(1, 1, 1));
+    // A 32 MiB snapshot file (written and fsynced in the flush) cannot finish within 1 ms.
+    store.saveSnapshot('g', { ...snap(1, 1), data: new Uint8Array(32 * 1024 * 1024) });
+    await expect(store.sync()).rejects.toThrow(/did not complete within 1 ms/);
+    expect(() => store.append('g', ents(2, 2, 1))).toThrow(WalFailedError);
+    expect(logger.lines.some((l) => l.includes('failed and accepts no more writes'))).toBe(true);
+    await store.close();
   });
 
   it('fails closed after an I/O error: the sync rejects and later writes are refused', async () => {
@@ -334,6 +347,18 @@ describe('WalLogStore - torn tails and corruption', () => {
     await unlink(join(dir, 'wal', SEG2));
     await expect(WalLogStore.open({ dataDir: dir, logger: memoryLogger() })).rejects.toThrow(
       /segment 2 is missing/
+    );
+  });
+
+  it('reports entries whose history is missing after the oldest segment vanished', async () => {
+    const dir = await dirs.make();
+    await threeBatches(dir);
+    const { store } = await openStore(dir);
+    store.append('g', ents(10, 12, 1));
+    await store.close();
+    await unlink(join(dir, 'wal', SEG1));
+    await expect(WalLogStore.open({ dataDir: dir, logger: memoryLogger() })).rejects.toThrow(
+      /entries before 10 are missing and no snapshot covers them/
     );
   });
 

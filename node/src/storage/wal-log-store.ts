@@ -4,10 +4,10 @@
  * snapshot. Format and guarantees: docs/storage.md.
  *
  * Staging encodes records straight into the next batch's buffer. `sync()` seals the batch as one
- * checksummed frame, writes any snapshot files it refers to (fsynced first), appends the frame
- * to the current segment, opened O_DSYNC so the write returns once it is on stable storage
- * (equivalent to write + fdatasync, in one system call). Only one flush runs at a time; syncs called while
- * it runs are served together by the next one (group commit).
+ * checksummed frame, writes any snapshot files it refers to (fsynced first), and appends the
+ * frame to the current segment, opened O_DSYNC so the write returns once it is on stable
+ * storage (write + fdatasync in one system call). Only one flush runs at a time; syncs called
+ * while it runs are served together by the next one (group commit).
  */
 import { constants as fsConstants } from 'node:fs';
 import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
@@ -49,6 +49,11 @@ export interface WalLogStoreOptions {
   readonly preallocateBytes?: number;
   /** Snapshot files kept per group (the newest), so a damaged newest one has a fallback. Default 2. */
   readonly keepSnapshots?: number;
+  /**
+   * A flush (snapshot files, frame write) taking longer than this fails the store: a disk that
+   * stops answering must surface as an error, not as syncs that never return. Default 60 s.
+   */
+  readonly stallTimeoutMs?: number;
   readonly logger?: StorageLogger;
 }
 
@@ -112,6 +117,7 @@ export class WalLogStore implements LogStore {
   private readonly maxStagedBytes: number;
   private readonly keepSnapshots: number;
   private readonly preallocateBytes: number;
+  private readonly stallTimeoutMs: number;
   private readonly logger: StorageLogger;
 
   /** Staged view per group (durable + staged), used to validate each write. */
@@ -158,6 +164,7 @@ export class WalLogStore implements LogStore {
     this.maxStagedBytes = opts.maxStagedBytes;
     this.keepSnapshots = opts.keepSnapshots;
     this.preallocateBytes = opts.preallocateBytes;
+    this.stallTimeoutMs = opts.stallTimeoutMs;
     this.logger = opts.logger;
     this.recovery = recovery;
     this.groups = recovery.groups;
@@ -210,6 +217,13 @@ export class WalLogStore implements LogStore {
       0,
       segmentBytes
     );
+    const stallTimeoutMs = checkRange(
+      'stallTimeoutMs',
+      options.stallTimeoutMs,
+      60_000,
+      1,
+      3_600_000
+    );
     const logger = options.logger ?? stderrLogger;
     const walDir = join(options.dataDir, 'wal');
     const snapRoot = join(options.dataDir, 'snap');
@@ -234,6 +248,7 @@ export class WalLogStore implements LogStore {
         maxSnapshotBytes,
         keepSnapshots,
         preallocateBytes,
+        stallTimeoutMs,
         logger,
         walDir,
         snapRoot,
@@ -325,7 +340,15 @@ export class WalLogStore implements LogStore {
     } catch (err) {
       syncError = err;
     }
-    await this.flushing;
+    // A stalled flush already failed the store; do not wait for it forever.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.flushing,
+      new Promise((r) => {
+        timer = setTimeout(r, this.stallTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
     this.closed = true;
     try {
       // A cleanly closed segment has no preallocated zeros, so a reader never mistakes them
@@ -366,10 +389,19 @@ export class WalLogStore implements LogStore {
   private async flushLoop(): Promise<void> {
     try {
       while (this.builder.records > 0 && this.failed === undefined) {
+        let timer: NodeJS.Timeout | undefined;
+        const stalled = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`a flush did not complete within ${this.stallTimeoutMs} ms`)),
+            this.stallTimeoutMs
+          );
+        });
         try {
-          await this.flush(this.take());
+          await Promise.race([this.flush(this.take()), stalled]);
         } catch (err) {
           this.fail(err);
+        } finally {
+          clearTimeout(timer);
         }
       }
     } finally {
@@ -416,6 +448,7 @@ export class WalLogStore implements LogStore {
     seg.size = end;
     if (end > seg.allocated) seg.allocated = end;
     for (const [g, i] of batch.maxIndex) if (i > (seg.maxIndex.get(g) ?? 0)) seg.maxIndex.set(g, i);
+    if (this.failed !== undefined) return;
     this.extendAhead(seg);
     this.flushes++;
     this.bytesWritten += batch.frame.length;
