@@ -185,7 +185,12 @@ export class Raft {
     let ents: Entry[];
     try {
       prevTerm = this.raftLog.term(prevIndex);
-      ents = this.raftLog.entries(pr.next, this.cfg.maxSizePerMsg);
+      // With a full window only an empty append goes out (after a heartbeat response): if every
+      // message in the window was lost, its answer (ack or reject) clears the window again.
+      ents =
+        pr.state === 'replicate' && pr.inflights.full()
+          ? []
+          : this.raftLog.entries(pr.next, this.cfg.maxSizePerMsg);
     } catch (e) {
       if (e instanceof CompactedError || e instanceof UnavailableError)
         return this.maybeSendSnapshot(to, pr);
