@@ -127,19 +127,32 @@ function run(seed: number, steps: number): { commits: number; leaders: number } 
         n.storage.createSnapshot(applied, n.conf, enc(`snap${applied}`));
         n.storage.compact(applied);
       }
-    } else if (r < 0.93) {
+    } else if (r < 0.94) {
+      // Membership churn on nodes 4 and 5 (1, 2, 3 always stay voters): single changes,
+      // joint changes of every transition kind, and explicit leaves.
       const lead = net.leader();
       if (lead !== undefined) {
-        const toLearner = net.node(lead).conf.voters.includes('5');
+        const cs = net.node(lead).conf;
+        const types = ['add-voter', 'add-learner', 'remove'] as const;
+        const cc =
+          cs.votersOutgoing.length > 0
+            ? { transition: 'auto' as const, changes: [] }
+            : {
+                transition: pick(['auto', 'joint-implicit', 'joint-explicit'] as const),
+                changes: (rnd() < 0.5 ? ['4'] : ['4', '5']).map((node) => ({
+                  type: pick(types),
+                  node,
+                })),
+              };
         try {
-          net.node(lead).raw.proposeConfChange({
-            transition: 'auto',
-            changes: [{ type: toLearner ? 'add-learner' : 'add-voter', node: '5' }],
-          });
+          net.node(lead).raw.proposeConfChange(cc);
         } catch (e) {
           if (!(e instanceof ProposalDroppedError)) throw e;
         }
       }
+    } else if (r < 0.95) {
+      const lead = net.leader();
+      if (lead !== undefined) net.node(lead).raw.transferLeader(pick(ids));
     }
     for (const id of live) if (!down.has(id)) net.processReady(id);
     check(net, c, step);
@@ -160,11 +173,16 @@ function run(seed: number, steps: number): { commits: number; leaders: number } 
   }
   // Liveness after healing is probabilistic (split votes, and term bumps from candidates with
   // short logs reset everyone's election timer, as in etcd): allow many election rounds.
+  // Nodes removed from the configuration legitimately stop hearing from the leader.
+  const members = (l: string): string[] => {
+    const cs = net.node(l).conf;
+    return ids.filter((id) => [...cs.voters, ...cs.votersOutgoing, ...cs.learners].includes(id));
+  };
   const converged = (): boolean => {
     const l = net.leader();
     if (l === undefined) return false;
     const commit = net.node(l).raw.status().hardState.commit;
-    return ids.every((id) => net.node(id).raw.status().hardState.commit === commit);
+    return members(l).every((id) => net.node(id).raw.status().hardState.commit === commit);
   };
   for (let i = 0; i < 400 && !(i >= 30 && converged()); i++) {
     for (const id of ids) net.tick(id);
@@ -193,7 +211,7 @@ function run(seed: number, steps: number): { commits: number; leaders: number } 
     throw new Error(`seed ${seed}: no leader after healing\n${dump.join('\n')}`);
   }
   const n = net.node(lead).raw.status().hardState.commit;
-  for (const id of ids) {
+  for (const id of members(lead)) {
     if (net.node(id).raw.status().hardState.commit !== n) {
       const dump = ids.map((i) => {
         const st = net.node(i).raw.status();

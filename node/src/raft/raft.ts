@@ -978,8 +978,12 @@ export class Raft {
     const cs = s.meta.confState;
     const member = [...cs.voters, ...cs.learners, ...cs.votersOutgoing].includes(this.id);
     if (!member) {
-      this.cfg.logger.warn(`${this.id} ignores snapshot ${s.meta.index}: not in its configuration`);
-      return false;
+      // Only a leader that tracks us sends snapshots, so the conf change adding us comes after
+      // the snapshot in its log; we become a member when we apply it. Refusing here (as etcd
+      // does) would leave us in snapshot state at the leader for good.
+      this.cfg.logger.info(
+        `${this.id} restores snapshot ${s.meta.index} predating its membership; joins on applying the later conf change`
+      );
     }
     if (this.raftLog.matchTerm(s.meta.index, s.meta.term)) {
       // We already have the entry: just fast-forward the commit index.
