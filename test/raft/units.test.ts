@@ -6,6 +6,8 @@ import {
   MemoryStorage,
   MessageType,
   RaftHost,
+  RawNode,
+  StepError,
   SnapshotOutOfDateError,
   UnavailableError,
   UnknownGroupError,
@@ -276,5 +278,43 @@ describe('RaftHost (many groups)', () => {
     expect([...types]).toEqual([MessageType.Heartbeat]);
     expect(batch.mustSync).toBe(false);
     a.advance();
+  });
+});
+
+describe('RawNode.step input checks', () => {
+  const base = {
+    group: 'g1',
+    from: '2',
+    to: '1',
+    term: 1,
+    logTerm: 0,
+    index: 0,
+    entries: [],
+    commit: 0,
+    reject: false,
+    rejectHint: 0,
+  };
+  const node = () => {
+    const s = new MemoryStorage(confState({ voters: ['1', '2'] }));
+    return new RawNode(makeConfig('1', s, {}));
+  };
+  test.each([
+    ['wrong group', { group: 'other' }, /group other/],
+    ['wrong target', { to: '3' }, /for 3/],
+    ['no sender', { from: '' }, /no sender/],
+    ['local-only type', { type: MessageType.SnapshotResponse }, /local-only/],
+    ['term 0 timeout-now', { type: MessageType.TimeoutNow, term: 0 }, /no term/],
+    [
+      'response from a stranger',
+      { type: MessageType.AppendResponse, from: '9' },
+      /not in the configuration/,
+    ],
+  ])('rejects %s', (_n, patch, re) => {
+    expect(() => node().step({ ...base, type: MessageType.Heartbeat, ...patch } as never)).toThrow(
+      StepError
+    );
+    expect(() => node().step({ ...base, type: MessageType.Heartbeat, ...patch } as never)).toThrow(
+      re
+    );
   });
 });

@@ -10,6 +10,7 @@ import {
   UnavailableError,
 } from './errors.js';
 import type { Progress } from './progress.js';
+import { messageTypeName } from './message-names.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { RaftLog } from './raft-log.js';
 import { ReadOnly, ctxKey } from './read-only.js';
@@ -184,7 +185,12 @@ export class Raft {
     let ents: Entry[];
     try {
       prevTerm = this.raftLog.term(prevIndex);
-      ents = this.raftLog.entries(pr.next, this.cfg.maxSizePerMsg);
+      // With a full window only an empty append goes out (after a heartbeat response): if every
+      // message in the window was lost, its answer (ack or reject) clears the window again.
+      ents =
+        pr.state === 'replicate' && pr.inflights.full()
+          ? []
+          : this.raftLog.entries(pr.next, this.cfg.maxSizePerMsg);
     } catch (e) {
       if (e instanceof CompactedError || e instanceof UnavailableError)
         return this.maybeSendSnapshot(to, pr);
@@ -297,7 +303,7 @@ export class Raft {
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
     this.resetRandomizedElectionTimeout();
-    this.abortLeaderTransfer();
+    this.leadTransferee = '';
     this.trk.resetVotes();
     const last = this.raftLog.lastIndex();
     this.trk.visit((id, pr) => {
@@ -327,6 +333,7 @@ export class Raft {
     this.tickFn = () => this.tickElection();
     this.lead = lead;
     this.state = StateType.Follower;
+    this.cfg.logger.info(`${this.id} became follower at term ${this.term}`);
   }
 
   becomeCandidate(): void {
@@ -337,6 +344,7 @@ export class Raft {
     this.tickFn = () => this.tickElection();
     this.vote = this.id;
     this.state = StateType.Candidate;
+    this.cfg.logger.info(`${this.id} became candidate at term ${this.term}`);
   }
 
   becomePreCandidate(): void {
@@ -349,6 +357,7 @@ export class Raft {
     this.tickFn = () => this.tickElection();
     this.lead = '';
     this.state = StateType.PreCandidate;
+    this.cfg.logger.info(`${this.id} became pre-candidate at term ${this.term}`);
   }
 
   becomeLeader(): void {
@@ -478,6 +487,9 @@ export class Raft {
     const lastTerm = this.raftLog.lastTerm();
     for (const id of this.trk.voterIds()) {
       if (id === this.id) continue;
+      this.cfg.logger.info(
+        `${this.id} [logterm: ${lastTerm}, index: ${lastIndex}] sent ${t === 'pre-election' ? 'PreVote' : 'Vote'} request to ${id} at term ${this.term}`
+      );
       this.send({
         to: id,
         type: voteMsg,
@@ -513,7 +525,7 @@ export class Raft {
           // We heard from a leader within the minimum election timeout: a vote now could
           // only depose a healthy leader.
           this.cfg.logger.info(
-            `${this.id} ignored ${m.type} from ${m.from} at term ${m.term}: lease not expired`
+            `${this.id} ignored ${messageTypeName(m.type)} from ${m.from} at term ${m.term}: lease not expired`
           );
           return;
         }
@@ -550,13 +562,21 @@ export class Raft {
         this.vote === m.from ||
         (this.vote === '' && this.lead === '') ||
         (m.type === MessageType.PreVote && m.term > this.term);
+      const what = m.type === MessageType.Vote ? 'Vote' : 'PreVote';
+      const desc = `${this.id} [logterm: ${this.raftLog.lastTerm()}, index: ${this.raftLog.lastIndex()}, vote: ${this.vote || 'none'}]`;
       if (canVote && this.raftLog.isUpToDate(m.index, m.logTerm)) {
+        this.cfg.logger.info(
+          `${desc} cast ${what} for ${m.from} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}`
+        );
         this.send({ to: m.from, type: voteRespType(m.type), term: m.term });
         if (m.type === MessageType.Vote) {
           this.electionElapsed = 0;
           this.vote = m.from;
         }
       } else {
+        this.cfg.logger.info(
+          `${desc} rejected ${what} from ${m.from} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}`
+        );
         this.send({ to: m.from, type: voteRespType(m.type), term: this.term, reject: true });
       }
       return;
@@ -782,6 +802,9 @@ export class Raft {
     // The transfer must finish within one election timeout (checked in tickHeartbeat).
     this.electionElapsed = 0;
     this.leadTransferee = transferee;
+    this.cfg.logger.info(
+      `${this.id} starts to transfer leadership to ${transferee} at term ${this.term}`
+    );
     if (pr.match === this.raftLog.lastIndex()) this.sendTimeoutNow(transferee);
     else this.sendAppend(transferee);
   }
@@ -791,6 +814,9 @@ export class Raft {
   }
 
   abortLeaderTransfer(): void {
+    if (this.leadTransferee !== '') {
+      this.cfg.logger.info(`${this.id} abandons transfer of leadership to ${this.leadTransferee}`);
+    }
     this.leadTransferee = '';
   }
 
@@ -823,7 +849,10 @@ export class Raft {
         this.handleSnapshot(m);
         return;
       case myResp: {
-        const { result } = this.poll(m.from, m.type, !m.reject);
+        const { granted, rejected, result } = this.poll(m.from, m.type, !m.reject);
+        this.cfg.logger.info(
+          `${this.id} has received ${granted} ${myResp === MessageType.PreVoteResponse ? 'PreVote' : 'Vote'} votes and ${rejected} rejections`
+        );
         if (result === 'won') {
           if (this.state === StateType.PreCandidate) {
             this.campaign('election');
@@ -949,8 +978,12 @@ export class Raft {
     const cs = s.meta.confState;
     const member = [...cs.voters, ...cs.learners, ...cs.votersOutgoing].includes(this.id);
     if (!member) {
-      this.cfg.logger.warn(`${this.id} ignores snapshot ${s.meta.index}: not in its configuration`);
-      return false;
+      // Only a leader that tracks us sends snapshots, so the conf change adding us comes after
+      // the snapshot in its log; we become a member when we apply it. Refusing here (as etcd
+      // does) would leave us in snapshot state at the leader for good.
+      this.cfg.logger.info(
+        `${this.id} restores snapshot ${s.meta.index} predating its membership; joins on applying the later conf change`
+      );
     }
     if (this.raftLog.matchTerm(s.meta.index, s.meta.term)) {
       // We already have the entry: just fast-forward the commit index.
@@ -983,6 +1016,7 @@ export class Raft {
   private switchToConfig(tc: ProgressTracker['config'], prs: Map<string, Progress>): ConfState {
     this.trk.setConfig(tc, prs);
     const cs = this.trk.confState();
+    this.cfg.logger.info(`${this.id} switched to configuration ${describeConfState(cs)}`);
     const pr = this.trk.progress.get(this.id);
     this.isLearner = pr?.isLearner ?? false;
     if ((!pr || this.isLearner) && this.state === StateType.Leader) {
@@ -1038,4 +1072,14 @@ export class Raft {
   forgetLeader(): void {
     if (this.state === StateType.Follower && this.lead !== '') this.lead = '';
   }
+}
+
+/** One-line form of a ConfState for logs: voters=(1 2)&&(1 2 3) learners=(4) learners_next=(3) autoleave. */
+export function describeConfState(cs: ConfState): string {
+  let out = `voters=(${cs.voters.join(' ')})`;
+  if (cs.votersOutgoing.length > 0) out += `&&(${cs.votersOutgoing.join(' ')})`;
+  if (cs.learners.length > 0) out += ` learners=(${cs.learners.join(' ')})`;
+  if (cs.learnersNext.length > 0) out += ` learners_next=(${cs.learnersNext.join(' ')})`;
+  if (cs.autoLeave) out += ' autoleave';
+  return out;
 }
