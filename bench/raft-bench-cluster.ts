@@ -170,9 +170,14 @@ export class BenchNode {
       for (const q of batch) q.resolve('dropped');
       return;
     }
-    // The leader appended the batch at the end of its log in its current term.
+    // The leader appended the batch at the end of its log in its current term. If the log did
+    // not grow by exactly the batch (a refusal that step() swallowed), nothing can be claimed.
     const after = this.raw.status();
-    const first = after.lastIndex - batch.length + 1;
+    if (after.lastIndex - before.lastIndex !== batch.length) {
+      for (const q of batch) q.resolve('dropped');
+      return;
+    }
+    const first = before.lastIndex + 1;
     batch.forEach((q, i) =>
       this.pending.set(first + i, { term: after.hardState.term, resolve: q.resolve })
     );
