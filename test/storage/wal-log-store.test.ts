@@ -64,6 +64,7 @@ describe('WalLogStore - round trip', () => {
     const dir = await dirs.make();
     const { store } = await openStore(dir);
     expect(store.load().size).toBe(0);
+    expect(() => store.load()).toThrow(/hands over the recovered state once/);
     store.append('alpha', ents(1, 5, 1));
     store.setHardState('alpha', { term: 1, vote: 'n1', commit: 3 });
     store.append('beta', ents(1, 2, 7));
@@ -139,8 +140,9 @@ describe('WalLogStore - round trip', () => {
     expect(store.stats().flushes).toBe(before + 3);
     await store.close();
     const { store: again } = await openStore(dir);
-    expect(again.load().size).toBe(50);
-    expect(ids(again.load().get('g1')?.entries ?? [])).toEqual([
+    const loaded = again.load();
+    expect(loaded.size).toBe(50);
+    expect(ids(loaded.get('g1')?.entries ?? [])).toEqual([
       [1, 1],
       [2, 1],
       [3, 1],
@@ -258,8 +260,9 @@ describe('WalLogStore - torn tails and corruption', () => {
     await truncate(seg, last + 15);
 
     const { store, logger } = await openStore(dir);
-    expect(ids(store.load().get('g')?.entries ?? [])).toEqual(ids(ents(1, 6, 1)));
-    expect(store.load().get('g')?.hardState.commit).toBe(6);
+    const g = store.load().get('g');
+    expect(ids(g?.entries ?? [])).toEqual(ids(ents(1, 6, 1)));
+    expect(g?.hardState.commit).toBe(6);
     expect(store.recovery.truncatedTail).toEqual({ file: seg, offset: last, droppedBytes: 15 });
     expect(logger.lines.some((l) => l.includes('truncating torn tail') && l.includes(seg))).toBe(
       true
@@ -495,13 +498,14 @@ describe('WalLogStore - snapshots and reclaiming space', () => {
     await store.close();
 
     const { store: again } = await openStore(dir, { segmentBytes: 4096 });
-    const busy = again.load().get('busy');
+    const loaded = again.load();
+    const busy = loaded.get('busy');
     expect(busy?.snapshot?.meta.index).toBe(50);
     expect(ids(busy?.entries ?? [])).toEqual(
       ids(Array.from({ length: 10 }, (_, k) => payload(51 + k, 1)))
     );
     expect(busy?.hardState).toEqual({ term: 1, vote: 'a', commit: 60 });
-    expect(again.load().get('idle')?.snapshot?.meta.index).toBe(1);
+    expect(loaded.get('idle')?.snapshot?.meta.index).toBe(1);
     await again.close();
   });
 });

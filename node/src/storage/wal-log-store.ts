@@ -15,10 +15,12 @@ import { join } from 'node:path';
 import type { Entry, GroupId, HardState, Snapshot } from '../raft/types.js';
 import {
   StagingLimitError,
+  StorageError,
   StorageClosedError,
   StorageConfigError,
   WalFailedError,
 } from './errors.js';
+import type { SnapshotCorruptionError } from './errors.js';
 import { fsyncDir } from './fs-util.js';
 import { GroupLog } from './group-log.js';
 import { listSnapshotFiles, writeSnapshotFile } from './snapshot-file.js';
@@ -31,6 +33,16 @@ import {
   type RecoveryResult,
   type SegmentInfo,
 } from './wal-recovery.js';
+
+/** What recovery did, without the recovered data. */
+export interface RecoveryReport {
+  /** Segment files found intact. */
+  readonly segments: number;
+  /** Set when a torn tail (or a half-created segment) was cut off. */
+  readonly truncatedTail?: RecoveryResult['truncatedTail'];
+  /** Snapshot files that failed validation (an older valid one was used instead). */
+  readonly snapshotProblems: readonly SnapshotCorruptionError[];
+}
 
 export interface WalLogStoreOptions {
   /** The store owns `<dataDir>/wal/` and `<dataDir>/snap/`. One process at a time. */
@@ -122,9 +134,10 @@ export class WalLogStore implements LogStore {
 
   /** Staged view per group (durable + staged), used to validate each write. */
   private readonly groups: Map<GroupId, GroupLog>;
-  private readonly recovered: Map<GroupId, RecoveredGroup>;
-  /** The recovery outcome, for operators and tests. */
-  readonly recovery: RecoveryResult;
+  /** What open() recovered; released by the first load() so it does not pin compacted entries. */
+  private recovered: Map<GroupId, RecoveredGroup> | undefined;
+  /** What recovery repaired or skipped, for operators and tests. */
+  readonly recovery: RecoveryReport;
 
   private builder = new BatchBuilder();
   private stagedSnapshots: { group: GroupId; snapshot: Snapshot }[] = [];
@@ -166,14 +179,19 @@ export class WalLogStore implements LogStore {
     this.preallocateBytes = opts.preallocateBytes;
     this.stallTimeoutMs = opts.stallTimeoutMs;
     this.logger = opts.logger;
-    this.recovery = recovery;
+    this.recovery = {
+      segments: recovery.segments.length,
+      snapshotProblems: recovery.snapshotProblems,
+      ...(recovery.truncatedTail === undefined ? {} : { truncatedTail: recovery.truncatedTail }),
+    };
     this.groups = recovery.groups;
     this.segments = recovery.segments;
     this.current = current;
     this.nextBatchSeq = recovery.nextBatchSeq + 1;
-    this.recovered = new Map();
+    const recovered = new Map<GroupId, RecoveredGroup>();
+    this.recovered = recovered;
     for (const [group, log] of this.groups) {
-      this.recovered.set(group, log.recovered());
+      recovered.set(group, log.recovered());
       this.durableCompacted.set(group, log.compacted);
       this.durableSnapshotIndex.set(group, log.base());
     }
@@ -327,9 +345,19 @@ export class WalLogStore implements LogStore {
     return done;
   }
 
+  /**
+   * The state recovered when the store was opened. It is handed over once: the store then
+   * drops its reference, so entries compacted later are not kept alive by it. A second call
+   * throws StorageError.
+   */
   load(): Map<GroupId, RecoveredGroup> {
     if (this.closed) throw new StorageClosedError();
-    return new Map(this.recovered);
+    const recovered = this.recovered;
+    if (recovered === undefined) {
+      throw new StorageError('load() hands over the recovered state once and was already called');
+    }
+    this.recovered = undefined;
+    return recovered;
   }
 
   async close(): Promise<void> {
