@@ -104,7 +104,8 @@ export function decodeSnapshotFile(
       cause: err,
     });
   }
-  const data = b.subarray(dataLenAt + 8, dataLenAt + 8 + dataLen);
+  // A plain Uint8Array view (not a Buffer), like every other byte field the stores hand out.
+  const data = new Uint8Array(b.buffer, b.byteOffset + dataLenAt + 8, dataLen);
   return {
     group,
     snapshot: {

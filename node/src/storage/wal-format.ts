@@ -43,7 +43,13 @@ export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 export type WalRecord =
   | { readonly type: 1; readonly group: GroupId; readonly entries: Entry[] }
   | { readonly type: 2; readonly group: GroupId; readonly hardState: HardState }
-  | { readonly type: 3; readonly group: GroupId; readonly index: number; readonly term: number }
+  | {
+      readonly type: 3;
+      readonly group: GroupId;
+      readonly index: number;
+      readonly term: number;
+      readonly keepsLog: boolean;
+    }
   | { readonly type: 4; readonly group: GroupId; readonly index: number };
 
 /** A malformed byte sequence; `offset` is relative to the buffer given to the decoder. */
@@ -181,11 +187,13 @@ export class BatchBuilder {
     this.len = o + 18 + vote.length;
   }
 
-  putSnapshot(group: GroupId, index: number, term: number): void {
-    const o = this.beginRecord(RecordType.Snapshot, group, 16);
+  /** `keepsLog`: the log matched the snapshot and was kept (else it was discarded). */
+  putSnapshot(group: GroupId, index: number, term: number, keepsLog: boolean): void {
+    const o = this.beginRecord(RecordType.Snapshot, group, 17);
     this.buf.writeDoubleLE(index, o);
     this.buf.writeDoubleLE(term, o + 8);
-    this.len = o + 16;
+    this.buf[o + 16] = keepsLog ? 1 : 0;
+    this.len = o + 17;
   }
 
   putCompact(group: GroupId, index: number): void {
@@ -345,7 +353,9 @@ export function decodeBatch(b: Buffer, payloadStart: number, end: number): WalRe
       case RecordType.Snapshot: {
         const index = body.int('snapshot index');
         const term = body.int('snapshot term');
-        out.push({ type: RecordType.Snapshot, group, index, term });
+        const flags = body.u8('snapshot flags');
+        if (flags > 1) throw new FormatError(`unknown snapshot flags ${flags}`, body.o - 1);
+        out.push({ type: RecordType.Snapshot, group, index, term, keepsLog: flags === 1 });
         break;
       }
       case RecordType.Compact:

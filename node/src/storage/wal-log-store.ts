@@ -303,8 +303,8 @@ export class WalLogStore implements LogStore {
     this.checkUsable();
     validateGroupId(group);
     this.reserve(64 + 256);
-    this.log(group).saveSnapshot(snapshot);
-    this.builder.putSnapshot(group, snapshot.meta.index, snapshot.meta.term);
+    const kept = this.log(group).saveSnapshot(snapshot);
+    this.builder.putSnapshot(group, snapshot.meta.index, snapshot.meta.term, kept);
     this.stagedSnapshots.push({ group, snapshot });
     this.stagedSnapshotIndexes.set(group, snapshot.meta.index);
   }
@@ -596,7 +596,8 @@ function checkpointFrame(groups: Map<GroupId, GroupLog>, seq: number): Buffer {
     const hs = log.hardState;
     if (hs.term !== 0 || hs.vote !== '' || hs.commit !== 0) b.putHardState(group, hs);
     if (log.snapshot !== undefined)
-      b.putSnapshot(group, log.snapshot.meta.index, log.snapshot.meta.term);
+      // Restating the current snapshot: the log after it is consistent with it.
+      b.putSnapshot(group, log.snapshot.meta.index, log.snapshot.meta.term, true);
     if (log.compacted > 0) b.putCompact(group, log.compacted);
   }
   return b.finish(seq);

@@ -148,10 +148,10 @@ function applyRecord(
       log.setHardState(rec.hardState);
       break;
     case RecordType.Snapshot:
-      log.saveSnapshot({
-        meta: { index: rec.index, term: rec.term, confState: NO_CONF },
-        data: new Uint8Array(0),
-      });
+      log.saveSnapshot(
+        { meta: { index: rec.index, term: rec.term, confState: NO_CONF }, data: new Uint8Array(0) },
+        rec.keepsLog
+      );
       break;
     case RecordType.Compact:
       log.compact(rec.index);
