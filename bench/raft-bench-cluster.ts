@@ -20,6 +20,7 @@ import {
 } from '../node/src/raft/index.js';
 import { WalLogStore } from '../node/src/storage/index.js';
 
+/** The one Raft group of the benchmark. */
 export const GROUP = 'bench';
 
 /** Applied entries are kept in the log this long before a snapshot lets them be compacted. */
@@ -55,6 +56,7 @@ interface Queued {
 /** Proposals stepped as one batch at most; a batch is bounded like any queue. */
 const MAX_PROPOSAL_BATCH = 4096;
 
+/** One peer: RawNode, MemoryStorage, its own WalLogStore, and the Ready loop. */
 export class BenchNode {
   readonly id: string;
   readonly raw: RawNode;
@@ -260,6 +262,7 @@ export class BenchNode {
   }
 }
 
+/** Where the nodes keep their data, and the tick interval. */
 export interface ClusterOptions {
   readonly baseDir: string;
   readonly tickMs: number;

@@ -13,6 +13,7 @@ import {
   validateSnapshotMeta,
 } from './validate.js';
 
+/** One group's log, hard state, snapshot and compaction point, with the rules that change them. */
 export class GroupLog {
   readonly group: GroupId;
   hardState: HardState = EMPTY_HARD_STATE;

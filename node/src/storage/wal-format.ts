@@ -16,12 +16,14 @@ import { MAX_GROUP_ID_BYTES, MAX_NODE_ID_BYTES } from './validate.js';
 
 /** "BCWALSEG": identifies a segment file. */
 export const SEGMENT_MAGIC = Buffer.from('BCWALSEG', 'latin1');
+/** Bumped on any incompatible change of the layout; readers reject other versions. */
 export const SEGMENT_VERSION = 1;
 /** magic(8) version(u32) segment number(u32) crc32c of the first 16 bytes(u32). */
 export const SEGMENT_HEADER_BYTES = 20;
 
 /** payload length(u32) crc32c(u32) over [type, payload] frame type(u8). */
 export const FRAME_HEADER_BYTES = 9;
+/** The only frame type: a batch of records. */
 export const FRAME_TYPE_BATCH = 1;
 /** batch sequence(f64) record count(u32): the start of every batch payload. */
 export const BATCH_HEADER_BYTES = 12;
@@ -31,6 +33,7 @@ export const RECORD_HEADER_BYTES = 5;
 /** The largest frame a reader accepts: bounds what a corrupt length field can make it allocate. */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
+/** Record types inside a batch. */
 export const RecordType = {
   Entries: 1,
   HardState: 2,
@@ -79,6 +82,7 @@ function groupBytes(group: GroupId): Buffer {
   return b;
 }
 
+/** The 20-byte header that starts segment number `segment`. */
 export function encodeSegmentHeader(segment: number): Buffer {
   const b = Buffer.alloc(SEGMENT_HEADER_BYTES);
   SEGMENT_MAGIC.copy(b, 0);

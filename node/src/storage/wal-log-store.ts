@@ -44,6 +44,7 @@ export interface RecoveryReport {
   readonly snapshotProblems: readonly SnapshotCorruptionError[];
 }
 
+/** Options of WalLogStore.open(); every bound is checked (StorageConfigError). */
 export interface WalLogStoreOptions {
   /** The store owns `<dataDir>/wal/` and `<dataDir>/snap/`. One process at a time. */
   readonly dataDir: string;
@@ -122,6 +123,7 @@ interface TakenBatch {
   readonly checkpoint?: Buffer;
 }
 
+/** The on-disk LogStore (see the file comment and docs/storage.md). Open with WalLogStore.open(). */
 export class WalLogStore implements LogStore {
   private readonly walDir: string;
   private readonly snapRoot: string;

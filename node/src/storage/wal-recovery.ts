@@ -37,6 +37,7 @@ export const SEGMENT_NAME_RE = /^([0-9a-f]{16})\.wal$/;
 /** A segment is at most its size limit plus one batch; anything far bigger is not ours. */
 export const MAX_SEGMENT_FILE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 
+/** `<seq>.wal` with 16 hex digits. */
 export function segmentFileName(seq: number): string {
   return `${seq.toString(16).padStart(16, '0')}.wal`;
 }
@@ -49,6 +50,7 @@ export interface SegmentInfo {
   readonly maxIndex: Map<GroupId, number>;
 }
 
+/** Everything replay produced: the groups, the intact segments, what was repaired. */
 export interface RecoveryResult {
   readonly groups: Map<GroupId, GroupLog>;
   readonly segments: SegmentInfo[];
@@ -64,6 +66,7 @@ export interface RecoveryResult {
   readonly snapshotProblems: SnapshotCorruptionError[];
 }
 
+/** Where to recover from, and the bounds and logger to use. */
 export interface RecoveryOptions {
   readonly walDir: string;
   readonly snapRoot: string;
