@@ -4,6 +4,7 @@ import type { ResolvedConfig } from './config.js';
 import { entrySize, payloadSize } from './entry-size.js';
 import {
   CompactedError,
+  ConfigError,
   InvariantError,
   ProposalDroppedError,
   SnapshotTemporarilyUnavailableError,
@@ -104,6 +105,11 @@ export class Raft {
     this.isLearner = this.trk.progress.get(this.id)?.isLearner ?? false;
     if (hardState.term !== 0 || hardState.vote !== '' || hardState.commit !== 0)
       this.loadState(hardState);
+    if (cfg.applied > this.raftLog.committed) {
+      throw new ConfigError(
+        `raft config: applied (${cfg.applied}) is past the persisted commit index (${this.raftLog.committed})`
+      );
+    }
     if (cfg.applied > 0) this.raftLog.appliedTo(Math.max(cfg.applied, this.raftLog.applied));
     this.becomeFollower(this.term, '');
     cfg.logger.info(
