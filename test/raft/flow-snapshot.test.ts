@@ -245,3 +245,16 @@ describe('flow control recovery', () => {
     expect(net.appliedData('2')).toHaveLength(6);
   });
 });
+
+describe('probe recovery without new entries', () => {
+  test('a caught-up follower in probe returns to replicate on its next ack', () => {
+    const net = Network.create(['1', '2']);
+    net.campaign('1');
+    const raw = net.node('1').raw;
+    raw.reportUnreachable('2');
+    expect(raw.status().progress.get('2')?.state).toBe('probe');
+    net.tick('1');
+    net.stabilize();
+    expect(raw.status().progress.get('2')?.state).toBe('replicate');
+  });
+});

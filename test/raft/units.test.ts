@@ -309,6 +309,19 @@ describe('RawNode.step input checks', () => {
       { type: MessageType.AppendResponse, from: '9' },
       /not in the configuration/,
     ],
+    ['unknown type', { type: 99 }, /unknown message type/],
+    ['negative index', { index: -1 }, /index/],
+    [
+      'gap in append entries',
+      { type: MessageType.Append, index: 0, entries: [ent(2, 1)] },
+      /not contiguous/,
+    ],
+    [
+      'append entry from a future term',
+      { type: MessageType.Append, index: 0, entries: [ent(1, 5)] },
+      /out of order/,
+    ],
+    ['snapshot without snapshot', { type: MessageType.Snapshot }, /valid snapshot/],
   ])('rejects %s', (_n, patch, re) => {
     expect(() => node().step({ ...base, type: MessageType.Heartbeat, ...patch } as never)).toThrow(
       StepError
@@ -316,5 +329,21 @@ describe('RawNode.step input checks', () => {
     expect(() => node().step({ ...base, type: MessageType.Heartbeat, ...patch } as never)).toThrow(
       re
     );
+  });
+});
+
+describe('restart checks', () => {
+  test('applied past the persisted commit index is a ConfigError', () => {
+    const s = new MemoryStorage(confState({ voters: ['1'] }));
+    s.append([ent(1, 1), ent(2, 1)]);
+    s.setHardState({ term: 1, vote: '1', commit: 1 });
+    expect(() => new RawNode(makeConfig('1', s, {}, 2))).toThrow(ConfigError);
+    expect(new RawNode(makeConfig('1', s, {}, 1)).status().applied).toBe(1);
+  });
+
+  test('a hard state commit past the log is refused', () => {
+    const s = new MemoryStorage(confState({ voters: ['1'] }));
+    s.setHardState({ term: 1, vote: '1', commit: 5 });
+    expect(() => new RawNode(makeConfig('1', s, {}))).toThrow(/out of range/);
   });
 });

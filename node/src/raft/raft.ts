@@ -4,10 +4,10 @@ import type { ResolvedConfig } from './config.js';
 import { entrySize, payloadSize } from './entry-size.js';
 import {
   CompactedError,
+  ConfigError,
   InvariantError,
   ProposalDroppedError,
   SnapshotTemporarilyUnavailableError,
-  UnavailableError,
 } from './errors.js';
 import type { Progress } from './progress.js';
 import { messageTypeName } from './message-names.js';
@@ -105,6 +105,11 @@ export class Raft {
     this.isLearner = this.trk.progress.get(this.id)?.isLearner ?? false;
     if (hardState.term !== 0 || hardState.vote !== '' || hardState.commit !== 0)
       this.loadState(hardState);
+    if (cfg.applied > this.raftLog.committed) {
+      throw new ConfigError(
+        `raft config: applied (${cfg.applied}) is past the persisted commit index (${this.raftLog.committed})`
+      );
+    }
     if (cfg.applied > 0) this.raftLog.appliedTo(Math.max(cfg.applied, this.raftLog.applied));
     this.becomeFollower(this.term, '');
     cfg.logger.info(
@@ -192,8 +197,8 @@ export class Raft {
           ? []
           : this.raftLog.entries(pr.next, this.cfg.maxSizePerMsg);
     } catch (e) {
-      if (e instanceof CompactedError || e instanceof UnavailableError)
-        return this.maybeSendSnapshot(to, pr);
+      // Only a compacted prefix calls for a snapshot; anything else is a broken invariant.
+      if (e instanceof CompactedError) return this.maybeSendSnapshot(to, pr);
       throw e;
     }
     if (ents.length === 0 && !sendIfEmpty) return false;
@@ -638,18 +643,24 @@ export class Raft {
       );
     }
     const ents = m.entries.slice();
+    let confIndex = 0;
     for (let i = 0; i < ents.length; i++) {
       const e = ents[i] as Entry;
-      if (e.type !== EntryType.ConfChange) continue;
+      if (e.type === EntryType.Normal) continue;
+      if (e.type !== EntryType.ConfChange) {
+        throw new ProposalDroppedError(`proposal has an entry of unknown type ${String(e.type)}`);
+      }
+      if (confIndex !== 0) throw new ProposalDroppedError('one conf change per proposal');
       const refused = this.confChangeRefusal(e);
       if (refused !== undefined) throw new ProposalDroppedError(refused);
-      this.pendingConfIndex = this.raftLog.lastIndex() + i + 1;
+      confIndex = this.raftLog.lastIndex() + i + 1;
     }
     if (!this.appendEntry(ents)) {
       throw new ProposalDroppedError(
         `uncommitted entries exceed maxUncommittedEntriesSize (${this.cfg.maxUncommittedEntriesSize} bytes); proposal dropped`
       );
     }
+    if (confIndex !== 0) this.pendingConfIndex = confIndex;
     this.lastProposal = { index: this.raftLog.lastIndex(), term: this.term };
     this.bcastAppend();
   }
@@ -747,7 +758,10 @@ export class Raft {
       return;
     }
     const oldPaused = pr.isPaused();
-    if (!pr.maybeUpdate(m.index)) {
+    // An ack of exactly our match point in probe state also ends the probe (e.g. a caught-up
+    // follower probed after reportUnreachable); otherwise it would stay in probe for good.
+    const probeDone = pr.state === 'probe' && pr.match === m.index;
+    if (!pr.maybeUpdate(m.index) && !probeDone) {
       if (oldPaused && !pr.isPaused()) this.sendAppend(m.from);
       return;
     }

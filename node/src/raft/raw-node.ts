@@ -1,6 +1,7 @@
 import { encodeConfChange } from './conf-change-codec.js';
 import { validateConfig } from './config.js';
 import { ProposalDroppedError, StepError, UsageError } from './errors.js';
+import { checkPeerMessage } from './message-check.js';
 import type { ProgressState } from './progress.js';
 import { Raft, type ProposalPosition } from './raft.js';
 import {
@@ -151,6 +152,7 @@ export class RawNode {
       // Term 0 marks a local message; only forwarded proposals and reads may come from peers.
       throw new StepError(`message type ${m.type} from ${m.from} has no term`);
     }
+    checkPeerMessage(m);
     if (REMOTE_ONLY_FORBIDDEN.has(m.type)) {
       throw new StepError(`message type ${m.type} is local-only and cannot come from the network`);
     }
