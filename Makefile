@@ -11,7 +11,8 @@ help: ## show this help
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
 $(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@# A symlinked node_modules belongs to another checkout (a git worktree): never wipe it.
+	@if [ -L node_modules ]; then echo "node_modules is a symlink: not reinstalling"; else npm ci --no-audit --no-fund; fi
 	@touch $@
 
 deps: $(NPM_STAMP) ## install npm packages (Node 24 included) from the lock file
