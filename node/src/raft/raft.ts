@@ -1,9 +1,16 @@
-import { Changer, enterJointMode, isLeaveJoint, restoreConfig } from './confchange.js';
+import {
+  Changer,
+  enterJointMode,
+  isLeaveJoint,
+  restoreConfig,
+  type ChangeResult,
+} from './confchange.js';
 import { decodeConfChange, encodeConfChange } from './conf-change-codec.js';
 import type { ResolvedConfig } from './config.js';
 import { entrySize, payloadSize } from './entry-size.js';
 import {
   CompactedError,
+  ConfChangeError,
   ConfigError,
   InvariantError,
   ProposalDroppedError,
@@ -680,6 +687,14 @@ export class Raft {
     const wantsLeave = isLeaveJoint(cc);
     if (joint && !wantsLeave) return 'configuration is joint; leave it before another change';
     if (!joint && wantsLeave) return 'configuration is not joint; nothing to leave';
+    // Dry run against the current configuration (no conf change is pending, so it is the one
+    // the change will be applied to): refuse now what every node would refuse on apply.
+    try {
+      this.computeConfChange(cc);
+    } catch (e) {
+      if (e instanceof ConfChangeError) return `invalid conf change: ${e.message}`;
+      throw e;
+    }
     return undefined;
   }
 
@@ -1016,15 +1031,26 @@ export class Raft {
 
   /** Applies a committed conf change (called by the host after commit). Returns the new ConfState. */
   applyConfChange(cc: ConfChangeV2): ConfState {
-    const changer = new Changer(this.trk, this.raftLog.lastIndex());
-    let res: ReturnType<Changer['simple']>;
-    if (isLeaveJoint(cc)) {
-      res = changer.leaveJoint();
-    } else {
-      const { joint, autoLeave } = enterJointMode(cc);
-      res = joint ? changer.enterJoint(autoLeave, cc.changes) : changer.simple(cc.changes);
+    let res: ChangeResult;
+    try {
+      res = this.computeConfChange(cc);
+    } catch (e) {
+      if (!(e instanceof ConfChangeError)) throw e;
+      // Every node applies the same committed change to the same configuration and refuses it
+      // the same way, so ignoring it keeps all members in agreement (etcd would panic here).
+      this.cfg.logger.warn(`${this.id} ignores invalid committed conf change: ${e.message}`);
+      return this.trk.confState();
     }
+    Changer.commit(res);
     return this.switchToConfig(res[0], res[1]);
+  }
+
+  /** The configuration `cc` leads to; throws ConfChangeError, touches nothing. */
+  private computeConfChange(cc: ConfChangeV2): ChangeResult {
+    const changer = new Changer(this.trk, this.raftLog.lastIndex());
+    if (isLeaveJoint(cc)) return changer.leaveJoint();
+    const { joint, autoLeave } = enterJointMode(cc);
+    return joint ? changer.enterJoint(autoLeave, cc.changes) : changer.simple(cc.changes);
   }
 
   private switchToConfig(tc: ProgressTracker['config'], prs: Map<string, Progress>): ConfState {
