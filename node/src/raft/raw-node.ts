@@ -221,10 +221,11 @@ export class RawNode {
   /** Whether ready() would return something. False while a Ready is outstanding. */
   hasReady(): boolean {
     if (this.outstanding) return false;
+    // Called for every group on every host loop: compare fields, allocate nothing.
     const r = this.raft;
-    const ss = r.softState();
-    if (ss.lead !== this.prevSoftState.lead || ss.state !== this.prevSoftState.state) return true;
-    if (!sameHardState(r.hardState(), this.prevHardState)) return true;
+    if (r.lead !== this.prevSoftState.lead || r.state !== this.prevSoftState.state) return true;
+    const h = this.prevHardState;
+    if (r.term !== h.term || r.vote !== h.vote || r.raftLog.committed !== h.commit) return true;
     if (r.raftLog.hasPendingSnapshot()) return true;
     if (r.msgs.length > 0 || r.readStates.length > 0) return true;
     if (r.raftLog.unstable.entries.length > 0) return true;
