@@ -136,9 +136,9 @@ export class RawNode {
 
   /**
    * Feeds a message received from a peer. Messages of another group, local-only types and
-   * responses from unknown peers are rejected with StepError. A proposal forwarded by a
-   * follower that this leader refuses is dropped silently (the follower's caller sees it in
-   * the absence of a commit).
+   * responses from unknown peers are rejected with StepError. A forwarded proposal or read that
+   * this node refuses is dropped silently, even when it bounced back to its origin (the
+   * requester sees it in the absence of a commit or ReadState).
    */
   step(m: Message): void {
     if (m.group !== this.raft.group) {
@@ -162,7 +162,10 @@ export class RawNode {
     try {
       this.raft.step(m);
     } catch (e) {
-      if (e instanceof ProposalDroppedError && m.from !== this.raft.id) {
+      // Whatever arrives through step() came from the network, even with from === our id (a
+      // forwarded proposal or read can bounce back to its origin): a refusal is not the
+      // transport's problem. Local callers get their errors from propose()/readIndex().
+      if (e instanceof ProposalDroppedError) {
         this.raft.cfg.logger.debug(
           `${this.raft.id} dropped forwarded request from ${m.from}: ${e.message}`
         );
