@@ -33,6 +33,24 @@ export interface ProgressStatus {
   readonly pendingSnapshot: number;
 }
 
+/** Where a batch of proposals landed in the leader's log: indexes first..last, all in `term`. */
+export interface ProposalRange {
+  readonly first: number;
+  readonly last: number;
+  readonly term: number;
+}
+
+/** The cheap part of Status (no per-peer progress): safe to call on every loop. */
+export interface BasicStatus {
+  readonly id: string;
+  readonly group: string;
+  readonly hardState: HardState;
+  readonly softState: SoftState;
+  readonly applied: number;
+  readonly lastIndex: number;
+  readonly leadTransferee: string;
+}
+
 /** A point-in-time view of a node, for diagnostics and tests. */
 export interface Status {
   readonly id: string;
@@ -108,6 +126,24 @@ export class RawNode {
    */
   propose(data: Uint8Array): ProposalPosition | undefined {
     return this.proposeEntry({ term: 0, index: 0, type: EntryType.Normal, data });
+  }
+
+  /**
+   * Proposes several commands as ONE step: the leader appends them together and sends one
+   * append per follower for the whole batch. On the leader returns the range they occupy
+   * (`first`..`last`, all in `term`); otherwise as propose(). All or nothing: a refusal
+   * (ProposalDroppedError) appends none of them.
+   */
+  proposeBatch(data: readonly Uint8Array[]): ProposalRange | undefined {
+    if (data.length === 0) throw new UsageError('proposeBatch() needs at least one command');
+    const r = this.raft;
+    const wasLeader = r.state === StateType.Leader;
+    r.lastProposal = undefined;
+    const entries = data.map((d) => ({ term: 0, index: 0, type: EntryType.Normal, data: d }));
+    r.step(this.local(MessageType.Propose, { entries }));
+    const last = r.lastProposal as ProposalPosition | undefined;
+    if (!wasLeader || last === undefined) return undefined;
+    return { first: last.index - data.length + 1, last: last.index, term: last.term };
   }
 
   /** Proposes a membership change. Same outcomes as propose(), plus refusal while one is pending. */
@@ -285,6 +321,20 @@ export class RawNode {
     if (lastCommitted) r.appliedTo(lastCommitted.index);
     else if (rd.snapshot && rd.snapshot.meta.index > r.raftLog.applied)
       r.appliedTo(rd.snapshot.meta.index);
+  }
+
+  /** Term, vote, commit, role, leader, applied and last index, without per-peer progress. */
+  basicStatus(): BasicStatus {
+    const r = this.raft;
+    return {
+      id: r.id,
+      group: r.group,
+      hardState: r.hardState(),
+      softState: r.softState(),
+      applied: r.raftLog.applied,
+      lastIndex: r.raftLog.lastIndex(),
+      leadTransferee: r.leadTransferee,
+    };
   }
 
   status(): Status {
