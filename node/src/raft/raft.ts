@@ -146,12 +146,30 @@ export class Raft {
   // ---------------------------------------------------------------- sending
 
   private send(init: MessageInit): void {
+    const t = init.type;
+    let term: number;
+    if (
+      t === MessageType.Vote ||
+      t === MessageType.VoteResponse ||
+      t === MessageType.PreVote ||
+      t === MessageType.PreVoteResponse
+    ) {
+      // Vote traffic carries an explicit term (a pre-vote is for term+1).
+      term = init.term ?? 0;
+      if (term === 0) throw new InvariantError(`term must be set on ${t}`);
+    } else {
+      if (init.term !== undefined && init.term !== 0) {
+        throw new InvariantError(`term must not be preset on message type ${t}`);
+      }
+      // Forwarded proposals and reads carry term 0: the receiver treats them as local.
+      term = t === MessageType.Propose || t === MessageType.ReadIndex ? 0 : this.term;
+    }
     const m: Message = {
       group: this.group,
       from: init.from ?? this.id,
       to: init.to,
-      type: init.type,
-      term: init.term ?? 0,
+      type: t,
+      term,
       logTerm: init.logTerm ?? 0,
       index: init.index ?? 0,
       entries: init.entries ?? [],
@@ -161,27 +179,7 @@ export class Raft {
       ...(init.snapshot ? { snapshot: init.snapshot } : {}),
       ...(init.context ? { context: init.context } : {}),
     };
-    const t = m.type;
-    if (
-      t === MessageType.Vote ||
-      t === MessageType.VoteResponse ||
-      t === MessageType.PreVote ||
-      t === MessageType.PreVoteResponse
-    ) {
-      // Vote traffic carries an explicit term (a pre-vote is for term+1).
-      if (m.term === 0) throw new InvariantError(`term must be set on ${t}`);
-      this.msgs.push(m);
-      return;
-    }
-    if (init.term !== undefined && init.term !== 0) {
-      throw new InvariantError(`term must not be preset on message type ${t}`);
-    }
-    // Forwarded proposals and reads carry term 0: the receiver treats them as local.
-    if (t !== MessageType.Propose && t !== MessageType.ReadIndex) {
-      this.msgs.push({ ...m, term: this.term });
-    } else {
-      this.msgs.push(m);
-    }
+    this.msgs.push(m);
   }
 
   /** Sends an append (or a snapshot) if the follower is not paused. */
