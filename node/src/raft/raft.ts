@@ -1029,6 +1029,15 @@ export class Raft {
 
   /** Applies a committed conf change (called by the host after commit). Returns the new ConfState. */
   applyConfChange(cc: ConfChangeV2): ConfState {
+    const c = this.trk.config;
+    if (c.voters.incoming.size === 0 && !c.voters.isJoint() && c.learners.size === 0) {
+      // Every group starts with a non-empty membership (initial ConfState or a snapshot's).
+      // A node without one is replaying the log without knowing where it starts: applying
+      // "add-voter self" to nothing would make it a single-voter group of its own.
+      throw new ConfigError(
+        `${this.id} applies a conf change without knowing the group's membership: start it with the group's initial ConfState, or let it catch up from a snapshot`
+      );
+    }
     let res: ChangeResult;
     try {
       res = this.computeConfChange(cc);
