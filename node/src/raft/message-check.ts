@@ -3,8 +3,9 @@ import { EntryType, MessageType, type Message } from './types.js';
 
 const KNOWN_TYPES: ReadonlySet<number> = new Set(Object.values(MessageType));
 
-function nat(v: unknown): boolean {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+function nat(v: number): boolean {
+  // Integers up to 2^53 (indexes and terms are plain numbers, see types.ts).
+  return Number.isSafeInteger(v) && v >= 0;
 }
 
 /**
@@ -15,8 +16,10 @@ function nat(v: unknown): boolean {
  */
 export function checkPeerMessage(m: Message): void {
   if (!KNOWN_TYPES.has(m.type)) throw new StepError(`unknown message type ${String(m.type)}`);
-  for (const k of ['term', 'logTerm', 'index', 'commit', 'rejectHint'] as const) {
-    if (!nat(m[k])) throw new StepError(`message field ${k} is not a non-negative integer`);
+  if (!nat(m.term) || !nat(m.logTerm) || !nat(m.index) || !nat(m.commit) || !nat(m.rejectHint)) {
+    throw new StepError(
+      'message term/logTerm/index/commit/rejectHint must be non-negative integers'
+    );
   }
   if (!Array.isArray(m.entries)) throw new StepError('message entries is not a list');
   let prev = m.index;

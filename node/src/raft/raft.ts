@@ -1,9 +1,16 @@
-import { Changer, enterJointMode, isLeaveJoint, restoreConfig } from './confchange.js';
+import {
+  Changer,
+  enterJointMode,
+  isLeaveJoint,
+  restoreConfig,
+  type ChangeResult,
+} from './confchange.js';
 import { decodeConfChange, encodeConfChange } from './conf-change-codec.js';
 import type { ResolvedConfig } from './config.js';
 import { entrySize, payloadSize } from './entry-size.js';
 import {
   CompactedError,
+  ConfChangeError,
   ConfigError,
   InvariantError,
   ProposalDroppedError,
@@ -139,12 +146,30 @@ export class Raft {
   // ---------------------------------------------------------------- sending
 
   private send(init: MessageInit): void {
+    const t = init.type;
+    let term: number;
+    if (
+      t === MessageType.Vote ||
+      t === MessageType.VoteResponse ||
+      t === MessageType.PreVote ||
+      t === MessageType.PreVoteResponse
+    ) {
+      // Vote traffic carries an explicit term (a pre-vote is for term+1).
+      term = init.term ?? 0;
+      if (term === 0) throw new InvariantError(`term must be set on ${t}`);
+    } else {
+      if (init.term !== undefined && init.term !== 0) {
+        throw new InvariantError(`term must not be preset on message type ${t}`);
+      }
+      // Forwarded proposals and reads carry term 0: the receiver treats them as local.
+      term = t === MessageType.Propose || t === MessageType.ReadIndex ? 0 : this.term;
+    }
     const m: Message = {
       group: this.group,
       from: init.from ?? this.id,
       to: init.to,
-      type: init.type,
-      term: init.term ?? 0,
+      type: t,
+      term,
       logTerm: init.logTerm ?? 0,
       index: init.index ?? 0,
       entries: init.entries ?? [],
@@ -154,27 +179,7 @@ export class Raft {
       ...(init.snapshot ? { snapshot: init.snapshot } : {}),
       ...(init.context ? { context: init.context } : {}),
     };
-    const t = m.type;
-    if (
-      t === MessageType.Vote ||
-      t === MessageType.VoteResponse ||
-      t === MessageType.PreVote ||
-      t === MessageType.PreVoteResponse
-    ) {
-      // Vote traffic carries an explicit term (a pre-vote is for term+1).
-      if (m.term === 0) throw new InvariantError(`term must be set on ${t}`);
-      this.msgs.push(m);
-      return;
-    }
-    if (init.term !== undefined && init.term !== 0) {
-      throw new InvariantError(`term must not be preset on message type ${t}`);
-    }
-    // Forwarded proposals and reads carry term 0: the receiver treats them as local.
-    if (t !== MessageType.Propose && t !== MessageType.ReadIndex) {
-      this.msgs.push({ ...m, term: this.term });
-    } else {
-      this.msgs.push(m);
-    }
+    this.msgs.push(m);
   }
 
   /** Sends an append (or a snapshot) if the follower is not paused. */
@@ -680,6 +685,14 @@ export class Raft {
     const wantsLeave = isLeaveJoint(cc);
     if (joint && !wantsLeave) return 'configuration is joint; leave it before another change';
     if (!joint && wantsLeave) return 'configuration is not joint; nothing to leave';
+    // Dry run against the current configuration (no conf change is pending, so it is the one
+    // the change will be applied to): refuse now what every node would refuse on apply.
+    try {
+      this.computeConfChange(cc);
+    } catch (e) {
+      if (e instanceof ConfChangeError) return `invalid conf change: ${e.message}`;
+      throw e;
+    }
     return undefined;
   }
 
@@ -1016,15 +1029,35 @@ export class Raft {
 
   /** Applies a committed conf change (called by the host after commit). Returns the new ConfState. */
   applyConfChange(cc: ConfChangeV2): ConfState {
-    const changer = new Changer(this.trk, this.raftLog.lastIndex());
-    let res: ReturnType<Changer['simple']>;
-    if (isLeaveJoint(cc)) {
-      res = changer.leaveJoint();
-    } else {
-      const { joint, autoLeave } = enterJointMode(cc);
-      res = joint ? changer.enterJoint(autoLeave, cc.changes) : changer.simple(cc.changes);
+    const c = this.trk.config;
+    if (c.voters.incoming.size === 0 && !c.voters.isJoint() && c.learners.size === 0) {
+      // Every group starts with a non-empty membership (initial ConfState or a snapshot's).
+      // A node without one is replaying the log without knowing where it starts: applying
+      // "add-voter self" to nothing would make it a single-voter group of its own.
+      throw new ConfigError(
+        `${this.id} applies a conf change without knowing the group's membership: start it with the group's initial ConfState, or let it catch up from a snapshot`
+      );
     }
+    let res: ChangeResult;
+    try {
+      res = this.computeConfChange(cc);
+    } catch (e) {
+      if (!(e instanceof ConfChangeError)) throw e;
+      // Every node applies the same committed change to the same configuration and refuses it
+      // the same way, so ignoring it keeps all members in agreement (etcd would panic here).
+      this.cfg.logger.warn(`${this.id} ignores invalid committed conf change: ${e.message}`);
+      return this.trk.confState();
+    }
+    Changer.commit(res);
     return this.switchToConfig(res[0], res[1]);
+  }
+
+  /** The configuration `cc` leads to; throws ConfChangeError, touches nothing. */
+  private computeConfChange(cc: ConfChangeV2): ChangeResult {
+    const changer = new Changer(this.trk, this.raftLog.lastIndex());
+    if (isLeaveJoint(cc)) return changer.leaveJoint();
+    const { joint, autoLeave } = enterJointMode(cc);
+    return joint ? changer.enterJoint(autoLeave, cc.changes) : changer.simple(cc.changes);
   }
 
   private switchToConfig(tc: ProgressTracker['config'], prs: Map<string, Progress>): ConfState {
