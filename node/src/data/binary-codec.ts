@@ -1,0 +1,610 @@
+/**
+ * The binary codec: Broker's binary format v1 (B:libbroker/broker/format/bin.hh) for one
+ * `Data` value. Layout per value: a 1-byte type tag (`DataTag`) and then
+ *
+ * | kind | body |
+ * |---|---|
+ * | none | nothing |
+ * | boolean | 1 byte, 0 or 1 |
+ * | count, integer, timestamp, timespan | 8 bytes, big-endian (two's complement if signed) |
+ * | real | 8 bytes, IEEE 754 double, big-endian (every NaN written as 0x7ff8000000000000) |
+ * | string, enum | varbyte length, then that many bytes of UTF-8 |
+ * | address | 16 bytes (IPv4 as `::ffff:a.b.c.d`) |
+ * | subnet | 16 bytes network, 1 byte prefix length of the 16-byte form (IPv4 /8 is 104) |
+ * | port | 2 bytes number, big-endian; 1 byte protocol (0 unknown, 1 tcp, 2 udp, 3 icmp) |
+ * | set, vector | varbyte element count, then the elements |
+ * | table | varbyte entry count, then key, value, key, value, ... |
+ *
+ * A varbyte is unsigned LEB128 of at most 5 bytes holding a 32-bit value; only the shortest
+ * form is accepted. Sets and tables are written in `compareData` order, so equal values have
+ * equal bytes and the decoder rejects any other order.
+ *
+ * This is the pub/sub hot path: the encoder writes into one reusable growable buffer and the
+ * decoder reads through a cached DataView, allocating only the values it returns.
+ */
+import { Address, hostBitsClear } from './address.js';
+import { NONE } from './builders.js';
+import { compareData } from './compare.js';
+import { DataDecodeError, DataEncodeError } from './errors.js';
+import type { DataDecodeReason } from './errors.js';
+import { resolveLimits } from './limits.js';
+import type { DataLimits } from './limits.js';
+import { isWellFormed, utf8Length } from './unicode.js';
+import { MAX_COUNT, MAX_INT64, MIN_INT64, PORT_PROTOCOLS } from './types.js';
+import type { BooleanData, Data, PortProtocol, TableEntry } from './types.js';
+
+const TRUE: BooleanData = Object.freeze({ kind: 'boolean', value: true });
+const FALSE: BooleanData = Object.freeze({ kind: 'boolean', value: false });
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+const PROTOCOL_CODE: Readonly<Record<PortProtocol, number>> = {
+  unknown: 0,
+  tcp: 1,
+  udp: 2,
+  icmp: 3,
+};
+
+/** Strings up to this many UTF-16 units get the single-pass ASCII fast path. */
+const SHORT_STRING = 127;
+
+/** Options of a {@link BinaryEncoder}. */
+export interface BinaryEncoderOptions {
+  readonly limits?: Partial<DataLimits>;
+  /** Starting buffer size in bytes (default 1 KiB). The buffer grows up to `limits.maxBytes`. */
+  readonly initialCapacity?: number;
+}
+
+/**
+ * Encodes values into one reusable buffer. Not re-entrant; one per producer is cheap.
+ * After a value larger than `retainCapacity` the buffer shrinks back on the next call, so a
+ * rare large value does not pin memory.
+ */
+export class BinaryEncoder {
+  private readonly limits: DataLimits;
+  private readonly initialCapacity: number;
+  /** Invariant: `view` covers exactly `buf`; `buf.length <= limits.maxBytes` unless initial. */
+  private buf: Uint8Array;
+  private view: DataView;
+  /** Invariant: 0 <= pos <= buf.length; bytes before `pos` are the value being written. */
+  private pos = 0;
+  private static readonly retainCapacity = 1 << 20;
+
+  constructor(options: BinaryEncoderOptions = {}) {
+    this.limits = resolveLimits(options.limits);
+    const cap = options.initialCapacity ?? 1024;
+    if (!Number.isInteger(cap) || cap < 16 || cap > this.limits.maxBytes) {
+      throw new DataEncodeError(`initialCapacity must be an integer in 16..maxBytes, got ${cap}`);
+    }
+    this.initialCapacity = cap;
+    this.buf = new Uint8Array(cap);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  /**
+   * Encodes `value`. The result is a view into the encoder's buffer, valid until the next
+   * call: copy it (or use {@link BinaryEncoder.encodeCopy}) to keep it.
+   * @throws DataEncodeError when the value is invalid, too deep or too large.
+   */
+  encode(value: Data): Uint8Array {
+    this.pos = 0;
+    if (this.buf.length > BinaryEncoder.retainCapacity) this.reallocate(this.initialCapacity);
+    try {
+      this.write(value, 0);
+    } catch (e) {
+      if (e instanceof DataEncodeError) throw e;
+      throw new DataEncodeError(`not a valid Data value: ${String(e)}`, { cause: e });
+    }
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** Like {@link BinaryEncoder.encode} but returns a copy the caller owns. */
+  encodeCopy(value: Data): Uint8Array {
+    return this.encode(value).slice();
+  }
+
+  private reallocate(cap: number): void {
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, Math.min(this.pos, cap)));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  /** Makes room for `n` more bytes. */
+  private ensure(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    const max = this.limits.maxBytes;
+    if (need > max) throw new DataEncodeError(`encoded value exceeds maxBytes (${max})`);
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    this.reallocate(Math.min(cap, max));
+  }
+
+  private writeVarbyte(x: number): void {
+    const buf = this.buf;
+    let p = this.pos;
+    while (x > 0x7f) {
+      buf[p++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    buf[p++] = x;
+    this.pos = p;
+  }
+
+  private write(v: Data, depth: number): void {
+    switch (v.kind) {
+      case 'none':
+        this.ensure(1);
+        this.buf[this.pos++] = 0;
+        return;
+      case 'boolean':
+        if (typeof v.value !== 'boolean')
+          throw new DataEncodeError('boolean value is not a boolean');
+        this.ensure(2);
+        this.buf[this.pos] = 1;
+        this.buf[this.pos + 1] = v.value ? 1 : 0;
+        this.pos += 2;
+        return;
+      case 'count': {
+        const x = v.value;
+        if (typeof x !== 'bigint' || x < 0n || x > MAX_COUNT) {
+          throw new DataEncodeError(`count is not a bigint in 0..2^64-1: ${String(x)}`);
+        }
+        this.ensure(9);
+        this.buf[this.pos] = 2;
+        this.view.setBigUint64(this.pos + 1, x);
+        this.pos += 9;
+        return;
+      }
+      case 'integer':
+      case 'timestamp':
+      case 'timespan': {
+        const x = v.value;
+        if (typeof x !== 'bigint' || x < MIN_INT64 || x > MAX_INT64) {
+          throw new DataEncodeError(`${v.kind} is not a bigint in int64 range: ${String(x)}`);
+        }
+        this.ensure(9);
+        this.buf[this.pos] = v.kind === 'integer' ? 3 : v.kind === 'timestamp' ? 9 : 10;
+        this.view.setBigInt64(this.pos + 1, x);
+        this.pos += 9;
+        return;
+      }
+      case 'real': {
+        const x = v.value;
+        if (typeof x !== 'number') throw new DataEncodeError('real value is not a number');
+        this.ensure(9);
+        const p = this.pos;
+        this.buf[p] = 4;
+        if (x === x) {
+          this.view.setFloat64(p + 1, x);
+        } else {
+          // One NaN on the wire whatever the payload: equal values, equal bytes.
+          this.view.setUint32(p + 1, 0x7ff80000);
+          this.view.setUint32(p + 5, 0);
+        }
+        this.pos = p + 9;
+        return;
+      }
+      case 'string':
+        this.writeString(5, v.value);
+        return;
+      case 'enum':
+        this.writeString(11, v.name);
+        return;
+      case 'address':
+        this.ensure(17);
+        this.buf[this.pos++] = 6;
+        this.writeAddress(v.value);
+        return;
+      case 'subnet': {
+        const len = v.length;
+        this.ensure(18);
+        this.buf[this.pos++] = 7;
+        const a = v.address;
+        this.writeAddress(a);
+        const v4 = a.isV4;
+        if (!Number.isInteger(len) || len < 0 || len > (v4 ? 32 : 128)) {
+          throw new DataEncodeError(`subnet prefix length out of range: ${len}`);
+        }
+        const raw = v4 ? len + 96 : len;
+        if (!hostBitsClear(a.bytes, raw)) throw new DataEncodeError('subnet has host bits set');
+        this.buf[this.pos++] = raw;
+        return;
+      }
+      case 'port': {
+        const n = v.number;
+        const code = PROTOCOL_CODE[v.protocol];
+        if (!Number.isInteger(n) || n < 0 || n > 65535) {
+          throw new DataEncodeError(`port number out of range: ${n}`);
+        }
+        if (code === undefined)
+          throw new DataEncodeError(`unknown port protocol: ${String(v.protocol)}`);
+        this.ensure(4);
+        const buf = this.buf;
+        const p = this.pos;
+        buf[p] = 8;
+        buf[p + 1] = n >>> 8;
+        buf[p + 2] = n & 0xff;
+        buf[p + 3] = code;
+        this.pos = p + 4;
+        return;
+      }
+      case 'set':
+      case 'vector': {
+        this.checkDepth(depth);
+        const els = v.elements;
+        const n = els.length;
+        this.ensure(6);
+        this.buf[this.pos++] = v.kind === 'set' ? 12 : 14;
+        this.writeVarbyte(n);
+        const isSet = v.kind === 'set';
+        for (let i = 0; i < n; i++) {
+          const e = els[i] as Data;
+          if (isSet && i > 0 && compareData(els[i - 1] as Data, e) >= 0) {
+            throw new DataEncodeError(
+              'set elements are not sorted and unique (build sets with data.set)'
+            );
+          }
+          this.write(e, depth + 1);
+        }
+        return;
+      }
+      case 'table': {
+        this.checkDepth(depth);
+        const es = v.entries;
+        const n = es.length;
+        this.ensure(6);
+        this.buf[this.pos++] = 13;
+        this.writeVarbyte(n);
+        for (let i = 0; i < n; i++) {
+          const e = es[i] as TableEntry;
+          if (i > 0 && compareData((es[i - 1] as TableEntry).key, e.key) >= 0) {
+            throw new DataEncodeError(
+              'table keys are not sorted and unique (build tables with data.table)'
+            );
+          }
+          this.write(e.key, depth + 1);
+          this.write(e.value, depth + 1);
+        }
+        return;
+      }
+      default:
+        throw new DataEncodeError(`unknown kind: ${String((v as { kind: unknown }).kind)}`);
+    }
+  }
+
+  private checkDepth(depth: number): void {
+    if (depth >= this.limits.maxDepth) {
+      throw new DataEncodeError(`value nests deeper than maxDepth (${this.limits.maxDepth})`);
+    }
+  }
+
+  private writeAddress(a: Address): void {
+    const b = a.bytes;
+    if (!(b instanceof Uint8Array) || b.length !== 16) {
+      throw new DataEncodeError('address is not 16 bytes');
+    }
+    const buf = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < 16; i++) buf[p + i] = b[i] as number;
+    this.pos = p + 16;
+  }
+
+  private writeString(tag: number, s: string): void {
+    if (typeof s !== 'string') throw new DataEncodeError('string value is not a string');
+    const n = s.length;
+    if (n <= SHORT_STRING) {
+      // ASCII in one pass: the length is n and fits one varbyte.
+      this.ensure(2 + n);
+      const buf = this.buf;
+      const start = this.pos;
+      let p = start + 2;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[p++] = c;
+      }
+      if (i === n) {
+        buf[start] = tag;
+        buf[start + 1] = n;
+        this.pos = p;
+        return;
+      }
+    }
+    if (!isWellFormed(s)) throw new DataEncodeError('string contains a lone surrogate');
+    const len = utf8Length(s);
+    this.ensure(6 + len);
+    this.buf[this.pos++] = tag;
+    this.writeVarbyte(len);
+    utf8Encoder.encodeInto(s, this.buf.subarray(this.pos, this.pos + len));
+    this.pos += len;
+  }
+}
+
+/**
+ * Decodes values, validating everything: it returns a valid canonical `Data` or throws
+ * `DataDecodeError`, never anything else, and its work is bounded by the input size.
+ * Not re-entrant; one per consumer is cheap.
+ */
+export class BinaryDecoder {
+  private readonly limits: DataLimits;
+  // The cached views of the last input's ArrayBuffer (inputs are often subarrays of one
+  // socket buffer). Only small buffers are kept, so a decoder never pins much memory.
+  private ab: ArrayBufferLike | undefined = undefined;
+  private u8: Uint8Array = new Uint8Array(0);
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  /** Absolute offsets into `u8`; `base` is the input's first byte. Invariant: base <= pos <= end. */
+  private base = 0;
+  private pos = 0;
+  private end = 0;
+
+  constructor(limits?: Partial<DataLimits>) {
+    this.limits = resolveLimits(limits);
+  }
+
+  /**
+   * Decodes exactly one value filling all of `bytes`.
+   * @throws DataDecodeError naming the problem and its byte offset.
+   */
+  decode(bytes: Uint8Array): Data {
+    if (!(bytes instanceof Uint8Array)) {
+      throw new DataDecodeError('malformed', 'input is not a Uint8Array', 0);
+    }
+    if (bytes.length === 0) throw new DataDecodeError('empty-input', 'no bytes to decode', 0);
+    if (bytes.length > this.limits.maxBytes) {
+      throw new DataDecodeError(
+        'size-limit',
+        `input of ${bytes.length} bytes exceeds maxBytes (${this.limits.maxBytes})`,
+        this.limits.maxBytes
+      );
+    }
+    const ab = bytes.buffer;
+    if (ab !== this.ab) {
+      this.u8 = new Uint8Array(ab);
+      this.view = new DataView(ab);
+      this.ab = ab.byteLength <= 1 << 20 ? ab : undefined;
+    }
+    this.base = bytes.byteOffset;
+    this.pos = this.base;
+    this.end = this.base + bytes.length;
+    try {
+      const v = this.value(0);
+      if (this.pos !== this.end) {
+        throw this.fail('trailing-bytes', `${this.end - this.pos} bytes after the value`, this.pos);
+      }
+      return v;
+    } catch (e) {
+      if (e instanceof DataDecodeError) throw e;
+      throw new DataDecodeError(
+        'malformed',
+        `undecodable input: ${String(e)}`,
+        this.pos - this.base,
+        { cause: e }
+      );
+    } finally {
+      if (this.ab === undefined) {
+        this.u8 = new Uint8Array(0);
+        this.view = new DataView(new ArrayBuffer(0));
+      }
+    }
+  }
+
+  private fail(reason: DataDecodeReason, message: string, at: number): DataDecodeError {
+    return new DataDecodeError(reason, message, at - this.base);
+  }
+
+  private need(n: number, what: string): void {
+    if (this.end - this.pos < n) {
+      throw this.fail(
+        'truncated',
+        `${what} needs ${n} bytes, ${this.end - this.pos} left`,
+        this.pos
+      );
+    }
+  }
+
+  private varbyte(what: string): number {
+    const u8 = this.u8;
+    const start = this.pos;
+    let p = start;
+    let x = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (p >= this.end) throw this.fail('truncated', `${what} varbyte is cut off`, start);
+      const b = u8[p++] as number;
+      x += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) {
+        // Shortest form only: a final zero byte after others is padding.
+        if (b === 0 && p - start > 1)
+          throw this.fail('bad-varint', `${what} varbyte is not minimal`, start);
+        if (x > 0xffffffff) throw this.fail('bad-varint', `${what} varbyte exceeds 32 bits`, start);
+        this.pos = p;
+        return x;
+      }
+    }
+    throw this.fail('bad-varint', `${what} varbyte is longer than 5 bytes`, start);
+  }
+
+  private value(depth: number): Data {
+    const tagAt = this.pos;
+    if (tagAt >= this.end) throw this.fail('truncated', 'expected a type tag', tagAt);
+    const tag = this.u8[tagAt] as number;
+    this.pos = tagAt + 1;
+    switch (tag) {
+      case 0:
+        return NONE;
+      case 1: {
+        this.need(1, 'boolean');
+        const b = this.u8[this.pos] as number;
+        if (b > 1) throw this.fail('bad-boolean', `boolean byte is ${b}, not 0 or 1`, this.pos);
+        this.pos++;
+        return b === 1 ? TRUE : FALSE;
+      }
+      case 2: {
+        this.need(8, 'count');
+        const value = this.view.getBigUint64(this.pos);
+        this.pos += 8;
+        return { kind: 'count', value };
+      }
+      case 3:
+      case 9:
+      case 10: {
+        this.need(8, tag === 3 ? 'integer' : tag === 9 ? 'timestamp' : 'timespan');
+        const value = this.view.getBigInt64(this.pos);
+        this.pos += 8;
+        return tag === 3
+          ? { kind: 'integer', value }
+          : tag === 9
+            ? { kind: 'timestamp', value }
+            : { kind: 'timespan', value };
+      }
+      case 4: {
+        this.need(8, 'real');
+        const value = this.view.getFloat64(this.pos);
+        this.pos += 8;
+        return { kind: 'real', value };
+      }
+      case 5:
+        return { kind: 'string', value: this.string('string') };
+      case 11:
+        return { kind: 'enum', name: this.string('enum') };
+      case 6: {
+        this.need(16, 'address');
+        const p = this.pos;
+        this.pos = p + 16;
+        return { kind: 'address', value: new Address(this.u8.slice(p, p + 16)) };
+      }
+      case 7: {
+        this.need(17, 'subnet');
+        const p = this.pos;
+        const bytes = this.u8.slice(p, p + 16);
+        const raw = this.u8[p + 16] as number;
+        if (raw > 128)
+          throw this.fail('bad-prefix-length', `subnet prefix length ${raw} > 128`, p + 16);
+        if (!hostBitsClear(bytes, raw)) {
+          throw this.fail('subnet-host-bits', `subnet network has bits set after /${raw}`, p);
+        }
+        this.pos = p + 17;
+        const address = new Address(bytes);
+        // Host bits clear and IPv4-mapped imply raw >= 96 (bits 80..95 are ones).
+        return { kind: 'subnet', address, length: address.isV4 ? raw - 96 : raw };
+      }
+      case 8: {
+        this.need(3, 'port');
+        const p = this.pos;
+        const u8 = this.u8;
+        const code = u8[p + 2] as number;
+        const protocol = PORT_PROTOCOLS[code];
+        if (protocol === undefined)
+          throw this.fail('bad-port-protocol', `port protocol ${code} is not 0..3`, p + 2);
+        this.pos = p + 3;
+        return { kind: 'port', number: ((u8[p] as number) << 8) | (u8[p + 1] as number), protocol };
+      }
+      case 12:
+      case 14: {
+        if (depth >= this.limits.maxDepth) {
+          throw this.fail(
+            'depth-limit',
+            `container nests deeper than maxDepth (${this.limits.maxDepth})`,
+            tagAt
+          );
+        }
+        const what = tag === 12 ? 'set' : 'vector';
+        const n = this.varbyte(`${what} size`);
+        // Every element takes at least one byte: a bigger count is a lie, caught before allocating.
+        if (n > this.end - this.pos) {
+          throw this.fail(
+            'length-beyond-input',
+            `${what} claims ${n} elements, only ${this.end - this.pos} bytes left`,
+            tagAt
+          );
+        }
+        const elements: Data[] = new Array<Data>(n);
+        for (let i = 0; i < n; i++) {
+          const at = this.pos;
+          const e = this.value(depth + 1);
+          if (tag === 12 && i > 0 && compareData(elements[i - 1] as Data, e) >= 0) {
+            throw this.fail(
+              'set-not-canonical',
+              `set element ${i} is not greater than the one before (unsorted or duplicate)`,
+              at
+            );
+          }
+          elements[i] = e;
+        }
+        return tag === 12 ? { kind: 'set', elements } : { kind: 'vector', elements };
+      }
+      case 13: {
+        if (depth >= this.limits.maxDepth) {
+          throw this.fail(
+            'depth-limit',
+            `container nests deeper than maxDepth (${this.limits.maxDepth})`,
+            tagAt
+          );
+        }
+        const n = this.varbyte('table size');
+        if (n * 2 > this.end - this.pos) {
+          throw this.fail(
+            'length-beyond-input',
+            `table claims ${n} entries, only ${this.end - this.pos} bytes left`,
+            tagAt
+          );
+        }
+        const entries: TableEntry[] = new Array<TableEntry>(n);
+        for (let i = 0; i < n; i++) {
+          const at = this.pos;
+          const key = this.value(depth + 1);
+          if (i > 0 && compareData((entries[i - 1] as TableEntry).key, key) >= 0) {
+            throw this.fail(
+              'table-not-canonical',
+              `table key ${i} is not greater than the one before (unsorted or duplicate)`,
+              at
+            );
+          }
+          const value = this.value(depth + 1);
+          entries[i] = { key, value };
+        }
+        return { kind: 'table', entries };
+      }
+      default:
+        throw this.fail('unknown-tag', `unknown type tag ${tag}`, tagAt);
+    }
+  }
+
+  private string(what: string): string {
+    const lenAt = this.pos;
+    const len = this.varbyte(`${what} length`);
+    const p = this.pos;
+    if (len > this.end - p) {
+      throw this.fail(
+        'length-beyond-input',
+        `${what} of ${len} bytes, only ${this.end - p} left`,
+        lenAt
+      );
+    }
+    this.pos = p + len;
+    if (len === 0) return '';
+    try {
+      return utf8Decoder.decode(this.u8.subarray(p, p + len));
+    } catch (e) {
+      throw new DataDecodeError('invalid-utf8', `${what} is not valid UTF-8`, p - this.base, {
+        cause: e,
+      });
+    }
+  }
+}
+
+const defaultEncoder = new BinaryEncoder();
+const defaultDecoder = new BinaryDecoder();
+
+/** Encodes with default limits into a new buffer the caller owns. */
+export function encodeData(value: Data): Uint8Array {
+  return defaultEncoder.encodeCopy(value);
+}
+
+/** Decodes with default limits. @throws DataDecodeError */
+export function decodeData(bytes: Uint8Array): Data {
+  return defaultDecoder.decode(bytes);
+}
