@@ -9,7 +9,8 @@ export interface HostPort {
 /** Parses `HOST:PORT`; `what` names the flag in the error. Port 0 is allowed (pick a free one). */
 export function parseHostPort(value: string, what: string): HostPort {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(value.trim());
-  if (m === null) throw new ConfigError(`${what}: expected HOST:PORT, got ${JSON.stringify(value)}`);
+  if (m === null)
+    throw new ConfigError(`${what}: expected HOST:PORT, got ${JSON.stringify(value)}`);
   const host = (m[1] ?? m[2]) as string;
   const port = Number(m[3]);
   if (port > 65535) throw new ConfigError(`${what}: port ${port} is out of range 0..65535`);

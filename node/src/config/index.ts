@@ -1,7 +1,14 @@
 /** Command-line and environment configuration of the programs. */
 export { ConfigError } from './errors.js';
 export { type HostPort, parseHostPort, formatHostPort, isLoopbackHost } from './host-port.js';
-export { type FlagSpec, type FlagKind, type FlagValues, type ParsedArgs, parseFlags, formatHelp } from './options.js';
+export {
+  type FlagSpec,
+  type FlagKind,
+  type FlagValues,
+  type ParsedArgs,
+  parseFlags,
+  formatHelp,
+} from './options.js';
 export {
   type NodeConfig,
   type StaticPeer,

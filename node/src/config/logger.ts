@@ -14,7 +14,13 @@ export function jsonLogger(peerId: string, level: LogLevel): Logger {
   return {
     log(l, msg, fields) {
       if (RANK[l] > max) return;
-      const line = JSON.stringify({ time: new Date().toISOString(), level: l, peer: peerId, msg, ...fields });
+      const line = JSON.stringify({
+        time: new Date().toISOString(),
+        level: l,
+        peer: peerId,
+        msg,
+        ...fields,
+      });
       process.stderr.write(line + '\n');
     },
   };

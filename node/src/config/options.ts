@@ -27,19 +27,28 @@ export interface ParsedArgs {
   readonly help: boolean;
 }
 
-function convert(spec: FlagSpec, raw: string, source: string): string | number | boolean | string[] {
+function convert(
+  spec: FlagSpec,
+  raw: string,
+  source: string
+): string | number | boolean | string[] {
   switch (spec.kind) {
     case 'string':
       if (spec.choices !== undefined && !spec.choices.includes(raw)) {
-        throw new ConfigError(`${source}: must be one of ${spec.choices.join(', ')}, got ${JSON.stringify(raw)}`);
+        throw new ConfigError(
+          `${source}: must be one of ${spec.choices.join(', ')}, got ${JSON.stringify(raw)}`
+        );
       }
       return raw;
     case 'int': {
-      if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${source}: expected an integer, got ${JSON.stringify(raw)}`);
+      if (!/^-?\d+$/.test(raw.trim()))
+        throw new ConfigError(`${source}: expected an integer, got ${JSON.stringify(raw)}`);
       const n = Number(raw);
       if (!Number.isSafeInteger(n)) throw new ConfigError(`${source}: ${raw} is out of range`);
-      if (spec.min !== undefined && n < spec.min) throw new ConfigError(`${source}: must be >= ${spec.min}, got ${n}`);
-      if (spec.max !== undefined && n > spec.max) throw new ConfigError(`${source}: must be <= ${spec.max}, got ${n}`);
+      if (spec.min !== undefined && n < spec.min)
+        throw new ConfigError(`${source}: must be >= ${spec.min}, got ${n}`);
+      if (spec.max !== undefined && n > spec.max)
+        throw new ConfigError(`${source}: must be <= ${spec.max}, got ${n}`);
       return n;
     }
     case 'bool': {
@@ -85,7 +94,8 @@ export function parseFlags(
       if (arg.startsWith('-') && arg.length > 1 && !/^-\d/.test(arg)) {
         throw new ConfigError(`unknown flag ${arg}`);
       }
-      if (!opts.allowPositionals) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}`);
+      if (!opts.allowPositionals)
+        throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}`);
       positionals.push(arg);
       continue;
     }

@@ -1,5 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DROP_REASONS, type DropReason, type PubSubObserver, nowMs, segmentPrefixes } from '../pubsub/index.js';
+import {
+  DROP_REASONS,
+  type DropReason,
+  type PubSubObserver,
+  nowMs,
+  segmentPrefixes,
+} from '../pubsub/index.js';
 
 /** Label value for topics outside the configured prefixes; keeps cardinality bounded. */
 export const OTHER_TOPICS = 'other';
@@ -104,7 +110,10 @@ export class BrokerMetrics implements PubSubObserver {
     this.latency = new Histogram({
       name: 'broker_publish_to_deliver_latency_seconds',
       help: 'Time from acceptance at the publishing peer to queueing for a local subscriber (per run of events)',
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: [
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+        10,
+      ],
       registers,
     });
     new Gauge({

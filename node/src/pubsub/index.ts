@@ -8,6 +8,7 @@ export { Router, type PeerSink } from './router.js';
 export { type OverflowPolicy, OVERFLOW_POLICIES, isOverflowPolicy } from './overflow-policy.js';
 export { type PubSubObserver, type DropReason, DROP_REASONS, NULL_OBSERVER } from './observer.js';
 export { withTimeout } from './deadline.js';
+export { PayloadValidator } from './payload-validator.js';
 export {
   InvalidTopicError,
   LimitExceededError,

@@ -104,7 +104,11 @@ export class Subscriber {
     let rest: EventRun | undefined = run;
     while (rest !== undefined && this.disconnectReason === undefined) {
       try {
-        await withTimeout(this.queue.waitForRoom(), this.options.blockTimeoutMs, `subscriber ${this.id}`);
+        await withTimeout(
+          this.queue.waitForRoom(),
+          this.options.blockTimeoutMs,
+          `subscriber ${this.id}`
+        );
       } catch (e) {
         if (!(e instanceof WaitTimeoutError)) throw e;
         this.observer.dropped('subscriber_blocked_timeout', rest.sizes.length + this.queue.events);

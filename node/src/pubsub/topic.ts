@@ -13,7 +13,10 @@ export function validateTopic(topic: string, maxLength = DEFAULT_MAX_TOPIC_LENGT
     throw new InvalidTopicError(String(topic), 'empty');
   }
   if (topic.length > maxLength) {
-    throw new InvalidTopicError(topic, `longer than ${maxLength} characters (limit max-topic-length)`);
+    throw new InvalidTopicError(
+      topic,
+      `longer than ${maxLength} characters (limit max-topic-length)`
+    );
   }
   if (topic === '/') throw new InvalidTopicError(topic, 'no segments');
   const start = topic.charCodeAt(0) === 47 ? 1 : 0;
@@ -40,7 +43,9 @@ export function validateTopic(topic: string, maxLength = DEFAULT_MAX_TOPIC_LENGT
 export function topicMatches(prefix: string, topic: string): boolean {
   if (topic.length === prefix.length) return topic === prefix;
   return (
-    topic.length > prefix.length && topic.charCodeAt(prefix.length) === 47 && topic.startsWith(prefix)
+    topic.length > prefix.length &&
+    topic.charCodeAt(prefix.length) === 47 &&
+    topic.startsWith(prefix)
   );
 }
 

@@ -3,7 +3,12 @@
  * [d/2, d] where d = min(max, base * 2^n). The jitter keeps restarted peers from redialing
  * in lock step.
  */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random
+): number {
   const d = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
   return Math.round(d / 2 + (random() * d) / 2);
 }

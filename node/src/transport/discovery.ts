@@ -31,6 +31,8 @@ export async function resolvePeersDns(name: string, port: number): Promise<DialT
 }
 
 function add(out: Map<string, DialTarget>, address: HostPort): void {
-  const key = address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+  const key = address.host.includes(':')
+    ? `[${address.host}]:${address.port}`
+    : `${address.host}:${address.port}`;
   out.set(key, { key, address, expectedId: undefined });
 }

@@ -157,7 +157,11 @@ export class PeerLink implements PeerSink {
     let rest: EventRun | undefined = run;
     while (rest !== undefined) {
       try {
-        await withTimeout(this.queue.waitForRoom(), this.settings.enqueueTimeoutMs, `peer ${this.peerId} queue`);
+        await withTimeout(
+          this.queue.waitForRoom(),
+          this.settings.enqueueTimeoutMs,
+          `peer ${this.peerId} queue`
+        );
       } catch (e) {
         if (!(e instanceof WaitTimeoutError)) throw e;
         this.observer.dropped('peer_queue_timeout', rest.sizes.length);
@@ -244,7 +248,10 @@ export class PeerLink implements PeerSink {
         this.creditWaiter = undefined;
         continue;
       }
-      const runs = this.queue.take(Math.min(this.credits, this.settings.batchEvents), this.settings.batchBytes);
+      const runs = this.queue.take(
+        Math.min(this.credits, this.settings.batchEvents),
+        this.settings.batchBytes
+      );
       let events = 0;
       let bytes = 0;
       for (const r of runs) {
@@ -289,20 +296,31 @@ export class PeerLink implements PeerSink {
           return;
         }
         case 'goodbye':
-          this.log.log('info', 'peer said goodbye', { remote: this.peerId, reason: f.goodbye?.reason ?? '' });
+          this.log.log('info', 'peer said goodbye', {
+            remote: this.peerId,
+            reason: f.goodbye?.reason ?? '',
+          });
           return this.close(`peer said goodbye: ${f.goodbye?.reason ?? ''}`, true);
         case 'raft':
           if (!this.raftWarned) {
             this.raftWarned = true;
-            this.log.log('warn', 'raft frames are not handled by this version; ignored', { remote: this.peerId });
+            this.log.log('warn', 'raft frames are not handled by this version; ignored', {
+              remote: this.peerId,
+            });
           }
           return;
         default:
           throw new Error('frame without a body');
       }
     } catch (e) {
-      const err = e instanceof PeerProtocolError ? e : new PeerProtocolError(this.peerId || '?', (e as Error).message);
-      this.log.log('warn', 'closing peer link after protocol error', { remote: this.peerId, error: err.message });
+      const err =
+        e instanceof PeerProtocolError
+          ? e
+          : new PeerProtocolError(this.peerId || '?', (e as Error).message);
+      this.log.log('warn', 'closing peer link after protocol error', {
+        remote: this.peerId,
+        error: err.message,
+      });
       this.goodbye(err.message);
       this.close(err.message, true);
     }
@@ -312,10 +330,13 @@ export class PeerLink implements PeerSink {
     if (this.helloReceived || this.helloResolve === undefined) throw new Error('unexpected Hello');
     if (h === null || h === undefined || h.peer_id === '') throw new Error('Hello without peer id');
     if (h.protocol_version !== PROTOCOL_VERSION) {
-      throw new Error(`protocol version ${h.protocol_version} not supported (want ${PROTOCOL_VERSION})`);
+      throw new Error(
+        `protocol version ${h.protocol_version} not supported (want ${PROTOCOL_VERSION})`
+      );
     }
     const credit = Number(h.initial_credit);
-    if (!Number.isSafeInteger(credit) || credit <= 0) throw new Error('Hello with no initial credit');
+    if (!Number.isSafeInteger(credit) || credit <= 0)
+      throw new Error('Hello with no initial credit');
     this.helloReceived = true;
     this.credits = credit;
     const resolve = this.helloResolve;
@@ -328,7 +349,8 @@ export class PeerLink implements PeerSink {
     if (!this.helloReceived) throw new Error('envelopes before Hello');
     if (b === null || b === undefined) throw new Error('empty envelope frame');
     const seq = Number(b.seq);
-    if (seq !== this.recvSeq + 1) throw new Error(`envelope batch ${seq} out of sequence (expected ${this.recvSeq + 1})`);
+    if (seq !== this.recvSeq + 1)
+      throw new Error(`envelope batch ${seq} out of sequence (expected ${this.recvSeq + 1})`);
     this.recvSeq = seq;
     const runs = b.runs.map((w) => fromWireRun(w, this.settings.maxTopicLength));
     let events = 0;
@@ -356,7 +378,9 @@ export class PeerLink implements PeerSink {
   private onSubscriptions(topics: string[]): void {
     if (!this.helloReceived) throw new Error('subscriptions before Hello');
     if (topics.length > this.settings.maxPeerTopics) {
-      throw new Error(`subscription update with ${topics.length} prefixes exceeds ${this.settings.maxPeerTopics}`);
+      throw new Error(
+        `subscription update with ${topics.length} prefixes exceeds ${this.settings.maxPeerTopics}`
+      );
     }
     for (const t of topics) validateTopic(t, this.settings.maxTopicLength);
     this.filterTopics = [...topics].sort();

@@ -156,11 +156,20 @@ export class PeerManager {
       call.destroy(new Error('shutting down'));
       return;
     }
-    const link = new PeerLink(call, 'acceptor', this.settings, this.router, this.observer, this.log);
+    const link = new PeerLink(
+      call,
+      'acceptor',
+      this.settings,
+      this.router,
+      this.observer,
+      this.log
+    );
     link
       .handshake((h) => this.checkInbound(h))
       .then((h) => this.register(link, h))
-      .catch((e: unknown) => this.log.log('debug', 'inbound link refused', { error: (e as Error).message }));
+      .catch((e: unknown) =>
+        this.log.log('debug', 'inbound link refused', { error: (e as Error).message })
+      );
   }
 
   /**
@@ -180,17 +189,23 @@ export class PeerManager {
 
   private checkInbound(h: RemoteHello): string | undefined {
     if (h.peerId === this.config.id) return 'connected to itself';
-    if (h.peerId > this.config.id) return `redundant link: ${this.config.id} dials ${h.peerId}, not the other way`;
+    if (h.peerId > this.config.id)
+      return `redundant link: ${this.config.id} dials ${h.peerId}, not the other way`;
     return undefined;
   }
 
   private register(link: PeerLink, h: RemoteHello): void {
     const old = this.links.get(h.peerId);
-    if (old !== undefined && old !== link) old.close('replaced by a new link from the same peer', true);
+    if (old !== undefined && old !== link)
+      old.close('replaced by a new link from the same peer', true);
     this.links.set(h.peerId, link);
     this.router.addPeer(link);
     link.sendSubscriptions(this.router.localFilter.prefixes());
-    this.log.log('info', 'peer link up', { remote: h.peerId, role: link.role, incarnation: h.incarnation });
+    this.log.log('info', 'peer link up', {
+      remote: h.peerId,
+      role: link.role,
+      incarnation: h.incarnation,
+    });
     void link.closed.then((reason) => {
       if (this.links.get(h.peerId) === link) this.links.delete(h.peerId);
       this.log.log(this.stopped ? 'debug' : 'info', 'peer link down', { remote: h.peerId, reason });
@@ -235,7 +250,14 @@ export class PeerManager {
       d.attempts++;
       d.client ??= this.newClient(d.target.address);
       const call = d.client.Link({ deadline: Infinity });
-      const link = new PeerLink(call, 'dialer', this.settings, this.router, this.observer, this.log);
+      const link = new PeerLink(
+        call,
+        'dialer',
+        this.settings,
+        this.router,
+        this.observer,
+        this.log
+      );
       d.link = link;
       let hello: RemoteHello | undefined;
       try {

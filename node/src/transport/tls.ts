@@ -30,7 +30,11 @@ function checkReadable(path: string, what: string): void {
  * peers are verified against the CA, or against the certificate itself when no CA is given
  * (a self-signed certificate shared by all peers).
  */
-export function makeCredentials(tls: TlsFiles | undefined, insecure: boolean, loopback: boolean): Credentials {
+export function makeCredentials(
+  tls: TlsFiles | undefined,
+  insecure: boolean,
+  loopback: boolean
+): Credentials {
   if (tls === undefined) {
     return {
       mode: loopback && !insecure ? 'plaintext-loopback' : 'plaintext-insecure',

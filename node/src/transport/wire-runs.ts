@@ -1,4 +1,4 @@
-import type { EventRun as WireRun, EventRun__Output } from "../gen/broker/v1/EventRun.js";
+import type { EventRun as WireRun, EventRun__Output } from '../gen/broker/v1/EventRun.js';
 import { type EventRun, msToNs, nsToMs, validateTopic } from '../pubsub/index.js';
 
 export type { WireRun };
@@ -17,7 +17,11 @@ export function toWireRun(run: EventRun): WireRun {
  * Proto message -> internal run, checking what a remote side could get wrong: the topic
  * syntax and that the sizes partition the data exactly. Throws a message naming the defect.
  */
-export function fromWireRun(w: EventRun__Output, maxTopicLength: number, publishTimeMs?: number): EventRun {
+export function fromWireRun(
+  w: EventRun__Output,
+  maxTopicLength: number,
+  publishTimeMs?: number
+): EventRun {
   validateTopic(w.topic, maxTopicLength);
   const data = w.data ?? Buffer.alloc(0);
   const sizes = w.sizes ?? [];
@@ -27,5 +31,10 @@ export function fromWireRun(w: EventRun__Output, maxTopicLength: number, publish
   if (sum !== data.length) {
     throw new Error(`run for ${w.topic}: sizes add up to ${sum} bytes but data has ${data.length}`);
   }
-  return { topic: w.topic, data, sizes, publishTimeMs: publishTimeMs ?? nsToMs(w.publish_time_unix_ns) };
+  return {
+    topic: w.topic,
+    data,
+    sizes,
+    publishTimeMs: publishTimeMs ?? nsToMs(w.publish_time_unix_ns),
+  };
 }
