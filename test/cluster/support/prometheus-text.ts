@@ -29,8 +29,10 @@ export function parsePrometheusText(text: string): {
         labels[lm[1] as string] = (lm[2] as string).replace(/\\(.)/g, '$1');
     }
     const raw = m[4] as string;
+    // Go's ParseFloat, which Prometheus uses, takes NaN in any case (prom-client writes "Nan").
     const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
-    if (Number.isNaN(value) && raw !== 'NaN') throw new Error(`bad sample value in: ${line}`);
+    if (Number.isNaN(value) && raw.toLowerCase() !== 'nan')
+      throw new Error(`bad sample value in: ${line}`);
     samples.push({ name: m[1] as string, labels, value });
   }
   return { samples, types };
