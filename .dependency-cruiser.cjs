@@ -1,7 +1,13 @@
 /** The import arrows of DESIGN.md, checked by `make lint`. */
 module.exports = {
   forbidden: [
-    { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'no-cycles',
+      comment: 'generated code is exempt: a recursive proto message (broker.v1.Data) imports itself',
+      severity: 'error',
+      from: { pathNot: '^node/src/gen/' },
+      to: { circular: true },
+    },
     {
       name: 'raft-imports-nothing',
       comment: 'node/src/raft is a pure library: it imports only itself',

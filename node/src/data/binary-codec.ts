@@ -52,7 +52,7 @@ const SHORT_STRING = 127;
 /** Options of a {@link BinaryEncoder}. */
 export interface BinaryEncoderOptions {
   readonly limits?: Partial<DataLimits>;
-  /** Starting buffer size in bytes (default 1 KiB). The buffer grows up to `limits.maxBytes`. */
+  /** Starting buffer size in bytes (default 1 KiB or maxBytes if smaller); grows up to `limits.maxBytes`. */
   readonly initialCapacity?: number;
 }
 
@@ -73,9 +73,9 @@ export class BinaryEncoder {
 
   constructor(options: BinaryEncoderOptions = {}) {
     this.limits = resolveLimits(options.limits);
-    const cap = options.initialCapacity ?? 1024;
-    if (!Number.isInteger(cap) || cap < 16 || cap > this.limits.maxBytes) {
-      throw new DataEncodeError(`initialCapacity must be an integer in 16..maxBytes, got ${cap}`);
+    const cap = options.initialCapacity ?? Math.min(1024, this.limits.maxBytes);
+    if (!Number.isInteger(cap) || cap < 1 || cap > this.limits.maxBytes) {
+      throw new DataEncodeError(`initialCapacity must be an integer in 1..maxBytes, got ${cap}`);
     }
     this.initialCapacity = cap;
     this.buf = new Uint8Array(cap);
@@ -215,7 +215,10 @@ export class BinaryEncoder {
       }
       case 'port': {
         const n = v.number;
-        const code = PROTOCOL_CODE[v.protocol];
+        // Own properties only: a hand-built protocol like 'toString' must not find Object's.
+        const code = Object.hasOwn(PROTOCOL_CODE, v.protocol)
+          ? PROTOCOL_CODE[v.protocol]
+          : undefined;
         if (!Number.isInteger(n) || n < 0 || n > 65535) {
           throw new DataEncodeError(`port number out of range: ${n}`);
         }
@@ -236,7 +239,7 @@ export class BinaryEncoder {
         this.checkDepth(depth);
         const els = v.elements;
         const n = els.length;
-        this.ensure(6);
+        this.ensure(1 + varbyteSize(n));
         this.buf[this.pos++] = v.kind === 'set' ? 12 : 14;
         this.writeVarbyte(n);
         const isSet = v.kind === 'set';
@@ -255,7 +258,7 @@ export class BinaryEncoder {
         this.checkDepth(depth);
         const es = v.entries;
         const n = es.length;
-        this.ensure(6);
+        this.ensure(1 + varbyteSize(n));
         this.buf[this.pos++] = 13;
         this.writeVarbyte(n);
         for (let i = 0; i < n; i++) {
@@ -316,12 +319,17 @@ export class BinaryEncoder {
     }
     if (!isWellFormed(s)) throw new DataEncodeError('string contains a lone surrogate');
     const len = utf8Length(s);
-    this.ensure(6 + len);
+    this.ensure(1 + varbyteSize(len) + len);
     this.buf[this.pos++] = tag;
     this.writeVarbyte(len);
     utf8Encoder.encodeInto(s, this.buf.subarray(this.pos, this.pos + len));
     this.pos += len;
   }
+}
+
+/** Bytes of the varbyte form of `x` (0 <= x < 2^32). */
+function varbyteSize(x: number): number {
+  return x < 0x80 ? 1 : x < 0x4000 ? 2 : x < 0x200000 ? 3 : x < 0x10000000 ? 4 : 5;
 }
 
 /**

@@ -143,7 +143,8 @@ export const data = {
   }),
   /**
    * From `10.1.2.3/8` text, or an address and a prefix length in its family. Host bits are
-   * cleared: `10.1.2.3/8` is `10.0.0.0/8`.
+   * cleared: `10.1.2.3/8` is `10.0.0.0/8`. Text with an IPv4-mapped IPv6 address counts the
+   * length in IPv6 bits: `::ffff:10.0.0.0/104` is `10.0.0.0/8`.
    */
   subnet: (a: string | Uint8Array | Address, length?: number): SubnetData => {
     if (typeof a === 'string' && length === undefined) {
@@ -152,7 +153,19 @@ export const data = {
       if (slash < 0 || !/^(0|[1-9][0-9]{0,2})$/.test(lenText)) {
         throw new DataValueError(`not a subnet: ${JSON.stringify(a)}`);
       }
-      return makeSubnet(Address.parse(a.slice(0, slash)), Number(lenText));
+      const addrText = a.slice(0, slash);
+      const address = Address.parse(addrText);
+      let len = Number(lenText);
+      // `::ffff:10.0.0.0/104` is written in IPv6 terms: its length counts all 128 bits.
+      if (address.isV4 && addrText.includes(':')) {
+        if (len < 96 || len > 128) {
+          throw new DataValueError(
+            `subnet ${JSON.stringify(a)}: an IPv4-mapped prefix needs a length of 96..128`
+          );
+        }
+        len -= 96;
+      }
+      return makeSubnet(address, len);
     }
     if (length === undefined) throw new DataValueError('subnet needs a prefix length');
     return makeSubnet(toAddress(a), length);

@@ -15,6 +15,11 @@ export {
   DataValueError,
 } from './errors.js';
 export type { DataDecodeReason } from './errors.js';
+export { fromJson, fromJsonText, toJson, toJsonText } from './json-codec.js';
+export type { BrokerJson, JsonValue } from './json-codec.js';
+export { fromProto, toProto } from './proto-codec.js';
+export type { ProtoData } from './proto-codec.js';
+export { formatTimespan, formatTimestamp, parseTimespan, parseTimestamp } from './time-text.js';
 export {
   DEFAULT_DATA_LIMITS,
   MAX_BYTES_CEILING,
