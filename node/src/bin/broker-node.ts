@@ -12,6 +12,7 @@ import {
   loadNodeConfig,
 } from '../config/index.js';
 import { BrokerNode } from '../server/index.js';
+import { TlsConfigError } from '../transport/index.js';
 
 const USAGE =
   'usage: broker-node --id ID [--listen HOST:PORT] [--http HOST:PORT] [--peers id=HOST:PORT,... | --peers-dns NAME] [flags]';
@@ -55,6 +56,10 @@ async function main(): Promise<number> {
     });
   } catch (e) {
     log.log('error', 'startup failed', { error: (e as Error).message });
+    if (e instanceof TlsConfigError) {
+      process.stderr.write(`broker-node: ${e.message}\n`);
+      return 2;
+    }
     return 1;
   }
   return new Promise<number>((resolve) => {

@@ -11,6 +11,14 @@ export function statusError(code: grpc.status, details: string): StatusError {
   return Object.assign(new Error(details), { code, details });
 }
 
+function isStatusError(e: unknown): e is StatusError {
+  return (
+    e instanceof Error &&
+    typeof (e as Partial<StatusError>).code === 'number' &&
+    typeof (e as Partial<StatusError>).details === 'string'
+  );
+}
+
 /** The limit or check that failed, for the rejected-requests metric. */
 export function rejectionLabel(e: unknown): string {
   if (e instanceof LimitExceededError) return e.limit;
@@ -24,6 +32,7 @@ export function rejectionLabel(e: unknown): string {
  * is a property of the input -> INVALID_ARGUMENT; bad topics and payloads -> INVALID_ARGUMENT.
  */
 export function toStatusError(e: unknown): StatusError {
+  if (isStatusError(e)) return e;
   if (e instanceof LimitExceededError) {
     return statusError(
       e.limit === 'max-depth' ? grpc.status.INVALID_ARGUMENT : grpc.status.RESOURCE_EXHAUSTED,
