@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -231,6 +234,9 @@ describe('bad input gets the documented error and never hurts the node', () => {
   });
 });
 
+const garbage = join(mkdtempSync(join(tmpdir(), 'broker-bad-')), 'garbage.pem');
+writeFileSync(garbage, 'this is not PEM\n');
+
 describe('bad flags and environment: a clear error and exit 2', () => {
   const run = (
     args: string[],
@@ -271,6 +277,11 @@ describe('bad flags and environment: a clear error and exit 2', () => {
       /--tls-cert \/nonexistent.pem/,
     ],
     [['--id', 'bad id'], {}, /invalid id/],
+    [
+      ['--id', 'x', '--tls-cert', garbage, '--tls-key', garbage],
+      {},
+      /not a usable certificate and key/,
+    ],
   ])('broker-node %j', async (args, env, message) => {
     const r = await run(args, env);
     expect(r.code).toBe(2);

@@ -93,6 +93,7 @@ export class BrokerNode {
 
   /** Binds the listeners and starts meshing. */
   async start(): Promise<BoundAddresses> {
+    await this.credentials.ready(10_000);
     const target = formatHostPort(this.config.listen);
     const port = await new Promise<number>((resolve, reject) => {
       this.grpcServer.bindAsync(target, this.credentials.server, (err, p) =>
@@ -113,6 +114,8 @@ export class BrokerNode {
       const a = this.httpServer.address() as AddressInfo;
       http = { host: this.config.http.host, port: a.port };
     }
+    // The server's certificate listener gets the loaded files on the next tick.
+    await new Promise((r) => setImmediate(r));
     this.bound = { grpc: { host: this.config.listen.host, port }, http };
     this.peers.start();
     return this.bound;

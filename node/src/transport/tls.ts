@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { TlsFiles } from '../config/index.js';
 import { TlsConfigError } from './errors.js';
@@ -11,15 +12,47 @@ export interface Credentials {
   readonly mode: SecurityMode;
   readonly server: grpc.ServerCredentials;
   readonly channel: grpc.ChannelCredentials;
+  /**
+   * Resolves once the certificate files were read (gRPC reads them asynchronously; a
+   * connection before that would be reset). Rejects if they cannot be used.
+   */
+  ready(timeoutMs: number): Promise<void>;
   /** Stops watching the files. */
   close(): void;
 }
 
-function checkReadable(path: string, what: string): void {
+function readTlsFile(path: string, what: string): Buffer {
   try {
-    readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw new TlsConfigError(`${what} ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Fails early, naming the files, when they are not PEM or the key does not fit the certificate. */
+function checkUsable(tls: TlsFiles): void {
+  const cert = readTlsFile(tls.cert, '--tls-cert');
+  const key = readTlsFile(tls.key, '--tls-key');
+  const ca = tls.ca !== undefined ? readTlsFile(tls.ca, '--tls-ca') : undefined;
+  try {
+    createSecureContext({ cert, key });
+  } catch (e) {
+    throw new TlsConfigError(
+      `--tls-cert ${tls.cert} / --tls-key ${tls.key}: not a usable certificate and key (${(e as Error).message})`,
+      { cause: e }
+    );
+  }
+  if (ca !== undefined) {
+    try {
+      createSecureContext({ ca });
+      if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----'))
+        throw new Error('no PEM certificate in it');
+    } catch (e) {
+      throw new TlsConfigError(
+        `--tls-ca ${tls.ca}: not a usable CA certificate (${(e as Error).message})`,
+        { cause: e }
+      );
+    }
   }
 }
 
@@ -40,12 +73,11 @@ export function makeCredentials(
       mode: loopback && !insecure ? 'plaintext-loopback' : 'plaintext-insecure',
       server: grpc.ServerCredentials.createInsecure(),
       channel: grpc.credentials.createInsecure(),
+      ready: () => Promise.resolve(),
       close: () => undefined,
     };
   }
-  checkReadable(tls.cert, '--tls-cert');
-  checkReadable(tls.key, '--tls-key');
-  if (tls.ca !== undefined) checkReadable(tls.ca, '--tls-ca');
+  checkUsable(tls);
   const identity = new grpc.experimental.FileWatcherCertificateProvider({
     certificateFile: tls.cert,
     privateKeyFile: tls.key,
@@ -63,10 +95,39 @@ export function makeCredentials(
     tls.ca !== undefined
   );
   const channel = grpc.experimental.createCertificateProviderChannelCredentials(ca, identity);
+  // Our own listeners stay attached for the life of the node: the provider forgets what it
+  // read when its last listener goes, and the server must find the files already loaded.
+  let identityOk: (ok: boolean) => void = () => undefined;
+  let caOk: (ok: boolean) => void = () => undefined;
+  const identityLoaded = new Promise<boolean>((r) => (identityOk = r));
+  const caLoaded = new Promise<boolean>((r) => (caOk = r));
+  const onIdentity = (u: unknown): void => identityOk(u !== null);
+  const onCa = (u: unknown): void => caOk(u !== null);
+  identity.addIdentityCertificateListener(onIdentity);
+  ca.addCaCertificateListener(onCa);
   return {
     mode: tls.ca !== undefined ? 'mtls' : 'tls',
     server,
     channel,
-    close: () => undefined,
+    async ready(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>(
+        (r) => (timer = setTimeout(() => r('timeout'), timeoutMs))
+      );
+      const result = await Promise.race([Promise.all([identityLoaded, caLoaded]), timeout]);
+      clearTimeout(timer);
+      if (result === 'timeout')
+        throw new TlsConfigError(`TLS files were not loaded within ${timeoutMs} ms`);
+      if (!result[0])
+        throw new TlsConfigError(
+          `--tls-cert ${tls.cert} / --tls-key ${tls.key}: not a usable certificate and key`
+        );
+      if (!result[1])
+        throw new TlsConfigError(`--tls-ca ${tls.ca ?? tls.cert}: not a usable CA certificate`);
+    },
+    close: () => {
+      identity.removeIdentityCertificateListener(onIdentity);
+      ca.removeCaCertificateListener(onCa);
+    },
   };
 }
