@@ -130,12 +130,18 @@ export class Publisher {
     }
     this.closeRun();
     if (this.runs.length === 0) return;
-    const runs = this.runs;
+    // The request keeps its bytes until it is serialized, so it gets an exact-size copy and
+    // the working buffer is reused (allocating a batch-sized buffer per batch costs more).
+    const copy = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(copy, 0, 0, this.pos);
+    const runs = this.runs.map((r) => {
+      const start = (r.data as Buffer).byteOffset - this.buf.byteOffset;
+      return { ...r, data: copy.subarray(start, start + (r.data as Buffer).length) };
+    });
     this.runs = [];
     this.events = 0;
-    // The batch's bytes now belong to the request being sent: start a fresh buffer.
-    this.buf = Buffer.allocUnsafe(this.batchBytes);
     this.pos = 0;
+    if (this.buf.length > this.batchBytes) this.buf = Buffer.allocUnsafe(this.batchBytes);
     if (!this.stream.write({ runs })) this.backedUp = true;
   }
 }
