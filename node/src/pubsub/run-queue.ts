@@ -72,7 +72,7 @@ export class RunQueue {
     while (this.head < this.runs.length && events < maxEvents) {
       const run = this.runs[this.head] as EventRun;
       const want = maxEvents - events;
-      if (run.sizes.length <= want && (bytes + run.data.length <= maxBytes || events === 0)) {
+      if (run.sizes.length <= want && bytes + run.data.length <= maxBytes) {
         out.push(run);
         events += run.sizes.length;
         bytes += run.data.length;
@@ -88,7 +88,13 @@ export class RunQueue {
         b += s;
         n++;
       }
-      if (n > 0) {
+      if (n === run.sizes.length) {
+        // A lone event over the byte budget: it goes whole (at least one event per take).
+        out.push(run);
+        this.head++;
+        events += n;
+        bytes += b;
+      } else if (n > 0) {
         const [front, rest] = splitRun(run, n);
         out.push(front);
         this.runs[this.head] = rest;
