@@ -26,6 +26,8 @@ export interface NodeConfig {
   readonly peersDns: string | undefined;
   readonly peersDnsPort: number | undefined;
   readonly peersDnsIntervalMs: number;
+  /** Resolver override for --peers-dns; empty means the system resolver. */
+  readonly dnsServers: readonly HostPort[];
   readonly dataDir: string | undefined;
   readonly tls: TlsFiles | undefined;
   readonly insecure: boolean;
@@ -93,6 +95,11 @@ export const NODE_FLAGS: readonly FlagSpec[] = (
       max: 3_600_000,
       default: '5000',
       help: 'how often --peers-dns is resolved again',
+    },
+    {
+      name: 'dns-server',
+      kind: 'list',
+      help: 'DNS servers HOST:PORT,... for --peers-dns instead of the system resolver',
     },
     {
       name: 'data-dir',
@@ -376,6 +383,9 @@ export function loadNodeConfig(
     peersDns,
     peersDnsPort: typeof dnsPort === 'number' ? dnsPort : undefined,
     peersDnsIntervalMs: int(v, 'peers-dns-interval-ms'),
+    dnsServers: ((v.get('dns-server') as string[] | undefined) ?? []).map((x) =>
+      parseHostPort(x, '--dns-server')
+    ),
     dataDir: str(v, 'data-dir'),
     tls:
       cert === undefined || key === undefined

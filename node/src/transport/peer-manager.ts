@@ -5,7 +5,7 @@ import type { BrokerPeerClient } from '../gen/broker/v1/BrokerPeer.js';
 import type { PeerFrame, PeerFrame__Output } from '../gen/broker/v1/PeerFrame.js';
 import type { PubSubObserver, Router } from '../pubsub/index.js';
 import { backoffDelay, sleep } from './backoff.js';
-import { type DialTarget, resolvePeersDns } from './discovery.js';
+import { type DialTarget, PeerResolver } from './discovery.js';
 import { type LinkSettings, PeerLink, type RemoteHello } from './peer-link.js';
 import { loadProtos } from './proto.js';
 
@@ -305,10 +305,20 @@ export class PeerManager {
 
   private async discoveryLoop(name: string): Promise<void> {
     const port = this.config.peersDnsPort ?? this.config.listen.port;
+    const resolver = new PeerResolver(this.config.dnsServers);
     while (!this.stopped) {
       try {
-        const targets = await resolvePeersDns(name, port);
+        const targets = await resolver.resolve(name, port);
+        const keys = new Set(targets.map((t) => t.key));
         for (const t of targets) this.startDialer(t);
+        // A peer that left DNS is not redialed once its link ends (its pod is gone).
+        for (const [key, d] of this.dialers) {
+          if (!keys.has(key) && d.state !== 'connected') {
+            d.abort.abort();
+            d.client?.close();
+            this.dialers.delete(key);
+          }
+        }
       } catch (e) {
         this.log.log('warn', 'peer discovery failed', { name, error: (e as Error).message });
       }
