@@ -3,7 +3,8 @@ module.exports = {
   forbidden: [
     {
       name: 'no-cycles',
-      comment: 'generated code is exempt: a recursive proto message (broker.v1.Data) imports itself',
+      comment:
+        'generated code is exempt: a recursive proto message (broker.v1.Data) imports itself',
       severity: 'error',
       from: { pathNot: '^node/src/gen/' },
       to: { circular: true },

@@ -65,6 +65,18 @@ describe('data - binary format (Broker bin v1)', () => {
     expect(hex(encodeData(v))).toBe(expected.replace(/\s+/g, ''));
   });
 
+  it('encodes the example of docs/data-model.md', () => {
+    const v = data.vector([
+      data.count(1),
+      data.string('abc'),
+      data.address('10.0.0.1'),
+      data.port(80, 'tcp'),
+    ]);
+    expect(hex(encodeData(v))).toBe(
+      '0e04' + '020000000000000001' + '0503616263' + `06${V4_PREFIX}0a000001` + '08005001'
+    );
+  });
+
   it('writes lengths as minimal varbytes', () => {
     const b = encodeData(data.string('y'.repeat(200)));
     expect(hex(b.subarray(0, 3))).toBe('05c801');
@@ -150,6 +162,30 @@ function decodeError(input: Uint8Array, decoder = new BinaryDecoder()): DataDeco
   throw new Error('decode did not fail');
 }
 
+function validateError(input: Uint8Array, decoder = new BinaryDecoder()): DataDecodeError {
+  try {
+    decoder.validate(input);
+  } catch (e) {
+    expect(e).toBeInstanceOf(DataDecodeError);
+    return e as DataDecodeError;
+  }
+  throw new Error('validate did not fail');
+}
+
+describe('data - binary validate', () => {
+  it.each(samples)('accepts %s without building it', (_name, v) => {
+    expect(() => new BinaryDecoder().validate(encodeData(v))).not.toThrow();
+  });
+
+  it('applies the limits like decode', () => {
+    const deep = bytes('0e01 0e01 0e01 00');
+    expect(validateError(deep, new BinaryDecoder({ maxDepth: 2 })).reason).toBe('depth-limit');
+    expect(() => new BinaryDecoder({ maxDepth: 3 }).validate(deep)).not.toThrow();
+    const count = encodeData(data.count(1));
+    expect(validateError(count, new BinaryDecoder({ maxBytes: 8 })).reason).toBe('size-limit');
+  });
+});
+
 describe('data - binary decoder errors', () => {
   it.each<[string, string, DataDecodeReason, number]>([
     ['unknown tag', '0f', 'unknown-tag', 0],
@@ -188,6 +224,9 @@ describe('data - binary decoder errors', () => {
     expect(e.offset).toBe(offset);
     expect(e.name).toBe('DataDecodeError');
     expect(e.message).toContain(reason);
+    // validate() makes the same checks without building the value.
+    const v = validateError(bytes(h));
+    expect([v.reason, v.offset, v.message]).toEqual([e.reason, e.offset, e.message]);
   });
 
   it('rejects nesting beyond maxDepth and input beyond maxBytes', () => {

@@ -55,6 +55,14 @@ describe('data - addresses', () => {
     expect(Address.parse('::1').v4).toBeUndefined();
     expect(Address.fromBytes(new Uint8Array([10, 1, 2, 3])).toString()).toBe('10.1.2.3');
     expect(() => Address.fromBytes(new Uint8Array(5))).toThrow(/4 or 16 bytes/);
+    // A Buffer's slice() is a view: the address must still own a copy.
+    const buf = Buffer.from(Address.parse('2001:db8::1').bytes);
+    const owned = Address.fromBytes(buf);
+    buf[15] = 9;
+    expect(owned.toString()).toBe('2001:db8::1');
+    const subnetSource = Buffer.from(Address.parse('2001:db8::1').bytes);
+    data.subnet(subnetSource, 32);
+    expect(Address.fromBytes(subnetSource).toString()).toBe('2001:db8::1');
   });
 });
 

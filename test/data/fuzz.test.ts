@@ -63,6 +63,15 @@ describe('data - seeded fuzz', () => {
         for (let f = 0; f < flips; f++) input[rng.int(input.length)] = rng.int(256);
         if (rng.next() < 0.2) input = input.subarray(0, rng.int(input.length + 1));
       }
+      // validate() agrees with decode() on every input: same verdict, reason and offset.
+      let validateVerdict = 'ok';
+      try {
+        dec.validate(input);
+      } catch (e) {
+        if (!(e instanceof DataDecodeError)) throw e;
+        validateVerdict = `${e.reason}@${e.offset}`;
+      }
+      let decodeVerdict = 'ok';
       try {
         const v = dec.decode(input);
         // Whatever is accepted is canonical: it encodes back to the same bytes, except that
@@ -75,11 +84,48 @@ describe('data - seeded fuzz', () => {
         accepted++;
       } catch (e) {
         if (!(e instanceof DataDecodeError)) throw e;
+        decodeVerdict = `${e.reason}@${e.offset}`;
         rejected++;
       }
+      expect(validateVerdict).toBe(decodeVerdict);
     }
     expect(rejected).toBeGreaterThan(HOSTILE_INPUTS / 2);
     expect(accepted).toBeGreaterThan(0);
+  });
+
+  it('validates UTF-8 exactly like the fatal WHATWG decoder', () => {
+    const rng = new Rng(SEED + 4);
+    const fatal = new TextDecoder('utf-8', { fatal: true });
+    const dec = new BinaryDecoder();
+    // Bytes drawn mostly from lead and continuation ranges, where the edge cases live.
+    const pool = [
+      0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1,
+      0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff,
+    ];
+    let valid = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const n = 1 + rng.int(6);
+      const body = Array.from({ length: n }, () =>
+        rng.next() < 0.8 ? rng.pick(pool) : rng.int(256)
+      );
+      let expected = true;
+      try {
+        fatal.decode(new Uint8Array(body));
+      } catch {
+        expected = false;
+      }
+      const input = new Uint8Array([0x05, n, ...body]);
+      let ok = true;
+      try {
+        dec.validate(input);
+      } catch (e) {
+        expect(e instanceof DataDecodeError && e.reason).toBe('invalid-utf8');
+        ok = false;
+      }
+      expect(ok).toBe(expected);
+      if (ok) valid++;
+    }
+    expect(valid).toBeGreaterThan(300);
   });
 
   it('never throws anything but DataJsonError on mutated JSON text', () => {

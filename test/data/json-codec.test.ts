@@ -1,6 +1,10 @@
 import {
   DataJsonError,
   data,
+  formatTimespan,
+  formatTimestamp,
+  parseTimespan,
+  parseTimestamp,
   dataEquals,
   fromJson,
   fromJsonText,
@@ -42,6 +46,42 @@ describe('data - JSON round trip', () => {
     expect(i.kind === 'integer' && i.value).toBe(-(2n ** 63n));
     expect(toJson(data.count(2n ** 60n)).data).toBe(2n ** 60n);
     expect(toJson(data.count(5)).data).toBe(5);
+  });
+});
+
+describe('data - JSON time text at the int64 limits', () => {
+  it.each<[string, bigint, string]>([
+    ['min', -(2n ** 63n), '1677-09-21T00:12:43.145224192'],
+    ['max', 2n ** 63n - 1n, '2262-04-11T23:47:16.854775807'],
+    ['epoch', 0n, '1970-01-01T00:00:00.000'],
+  ])('timestamp %s', (_name, ns, text) => {
+    expect(formatTimestamp(ns)).toBe(text);
+    expect(parseTimestamp(text)).toBe(ns);
+    expect(parseTimestamp(`${text}Z`)).toBe(ns);
+  });
+
+  it('parses fractions of any length and rejects impossible dates', () => {
+    expect(parseTimestamp('2000-01-01T00:00:00')).toBe(946_684_800_000_000_000n);
+    expect(parseTimestamp('2000-01-01T00:00:00.5')).toBe(946_684_800_500_000_000n);
+    expect(parseTimestamp('2000-02-29T00:00:00')).toBeDefined();
+    expect(parseTimestamp('1900-02-29T00:00:00')).toBeUndefined();
+    expect(parseTimestamp('2000-01-01T24:00:00')).toBeUndefined();
+    expect(parseTimestamp('2000-01-01T00:00:00.1234567890')).toBeUndefined();
+    expect(parseTimestamp('2000-01-01 00:00:00')).toBeUndefined();
+    expect(parseTimestamp('2000-01-01T00:00:00+01:00')).toBeUndefined();
+  });
+
+  it('timespans at the limits and in every unit', () => {
+    expect(formatTimespan(-(2n ** 63n))).toBe('-9223372036854775808ns');
+    expect(parseTimespan('-9223372036854775808ns')).toBe(-(2n ** 63n));
+    expect(parseTimespan('9223372036854775807ns')).toBe(2n ** 63n - 1n);
+    expect(parseTimespan('3us')).toBe(3000n);
+    expect(parseTimespan('2h')).toBe(7_200_000_000_000n);
+    expect(parseTimespan('106751d')).toBe(106751n * 86_400_000_000_000n);
+    expect(parseTimespan('106752d')).toBeUndefined();
+    expect(parseTimespan('1.5s')).toBeUndefined();
+    expect(parseTimespan('01s')).toBeUndefined();
+    expect(parseTimespan('5')).toBeUndefined();
   });
 });
 
@@ -214,6 +254,12 @@ describe('data - JSON errors name the path', () => {
     expect(e.path).toBe(path);
     expect(e.message).toMatch(message);
     expect(e.name).toBe('DataJsonError');
+  });
+
+  it('reads only own properties of the object form', () => {
+    const inherited = Object.create({ data: {} }) as Record<string, unknown>;
+    inherited['@data-type'] = 'none';
+    expect(() => fromJson(inherited)).toThrow(/"data" is missing/);
   });
 
   it('enforces maxDepth and maxBytes, also against hostile nesting', () => {

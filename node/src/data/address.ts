@@ -29,7 +29,8 @@ export class Address {
       b.set(bytes, 12);
       return new Address(b);
     }
-    if (bytes.length === 16) return new Address(bytes.slice());
+    // new Uint8Array(x) copies; Buffer's slice() would return a view of the caller's memory.
+    if (bytes.length === 16) return new Address(new Uint8Array(bytes));
     throw new DataValueError(`address needs 4 or 16 bytes, got ${bytes.length}`);
   }
 
@@ -167,7 +168,7 @@ export function formatAddressBytes(b: Uint8Array): string {
  * subnet). `rawLength` counts bits of the 16-byte form, 0..128.
  */
 export function maskAddressBytes(b: Uint8Array, rawLength: number): Uint8Array {
-  const out = b.slice();
+  const out = new Uint8Array(b);
   for (let i = 0; i < 16; i++) {
     const keep = rawLength - 8 * i;
     if (keep >= 8) continue;
@@ -176,13 +177,12 @@ export function maskAddressBytes(b: Uint8Array, rawLength: number): Uint8Array {
   return out;
 }
 
-/** True when no bit after the first `rawLength` bits is set. */
-export function hostBitsClear(b: Uint8Array, rawLength: number): boolean {
-  for (let i = 0; i < 16; i++) {
+/** True when no bit after the first `rawLength` bits of `b[offset..offset+16)` is set. */
+export function hostBitsClear(b: Uint8Array, rawLength: number, offset = 0): boolean {
+  for (let i = rawLength >> 3; i < 16; i++) {
     const keep = rawLength - 8 * i;
-    if (keep >= 8) continue;
     const mask = keep <= 0 ? 0 : (0xff << (8 - keep)) & 0xff;
-    if (((b[i] ?? 0) & ~mask & 0xff) !== 0) return false;
+    if (((b[offset + i] ?? 0) & ~mask & 0xff) !== 0) return false;
   }
   return true;
 }

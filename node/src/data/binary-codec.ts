@@ -22,6 +22,8 @@
  * This is the pub/sub hot path: the encoder writes into one reusable growable buffer and the
  * decoder reads through a cached DataView, allocating only the values it returns.
  */
+import { Buffer } from 'node:buffer';
+
 import { Address, hostBitsClear } from './address.js';
 import { NONE } from './builders.js';
 import { compareData } from './compare.js';
@@ -29,15 +31,37 @@ import { DataDecodeError, DataEncodeError } from './errors.js';
 import type { DataDecodeReason } from './errors.js';
 import { resolveLimits } from './limits.js';
 import type { DataLimits } from './limits.js';
-import { isWellFormed, utf8Length } from './unicode.js';
+import { isValidUtf8, isWellFormed, utf8Length } from './unicode.js';
 import { MAX_COUNT, MAX_INT64, MIN_INT64, PORT_PROTOCOLS } from './types.js';
 import type { BooleanData, Data, PortProtocol, TableEntry } from './types.js';
 
 const TRUE: BooleanData = Object.freeze({ kind: 'boolean', value: true });
 const FALSE: BooleanData = Object.freeze({ kind: 'boolean', value: false });
 
+// Shared empty values: values are immutable, and sharing keeps hostile inputs made of many
+// empty containers from costing an allocation per two bytes.
+const EMPTY_STRING: Data = Object.freeze({ kind: 'string', value: '' });
+const EMPTY_SET: Data = Object.freeze({ kind: 'set', elements: Object.freeze([]) });
+const EMPTY_TABLE: Data = Object.freeze({ kind: 'table', entries: Object.freeze([]) });
+const EMPTY_VECTOR: Data = Object.freeze({ kind: 'vector', elements: Object.freeze([]) });
+
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Names of the fixed 8-byte kinds by tag, for error messages. */
+const FIXED_NAMES: readonly (string | undefined)[] = [
+  undefined,
+  undefined,
+  'count',
+  'integer',
+  'real',
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  'timestamp',
+  'timespan',
+];
 
 const PROTOCOL_CODE: Readonly<Record<PortProtocol, number>> = {
   unknown: 0,
@@ -343,6 +367,8 @@ export class BinaryDecoder {
   // socket buffer). Only small buffers are kept, so a decoder never pins much memory.
   private ab: ArrayBufferLike | undefined = undefined;
   private u8: Uint8Array = new Uint8Array(0);
+  /** A Buffer over the same memory as `u8`, for its fast Latin-1 slicing. */
+  private nb: Buffer = Buffer.alloc(0);
   private view: DataView = new DataView(new ArrayBuffer(0));
   /** Absolute offsets into `u8`; `base` is the input's first byte. Invariant: base <= pos <= end. */
   private base = 0;
@@ -358,6 +384,21 @@ export class BinaryDecoder {
    * @throws DataDecodeError naming the problem and its byte offset.
    */
   decode(bytes: Uint8Array): Data {
+    return this.run(bytes, true) as Data;
+  }
+
+  /**
+   * Checks that `bytes` is exactly one valid value, with the same checks, errors and
+   * offsets as {@link BinaryDecoder.decode}, but without building the value (only set
+   * elements and table keys are built, to check their order). For a node that validates
+   * and forwards bytes it never reads.
+   * @throws DataDecodeError naming the problem and its byte offset.
+   */
+  validate(bytes: Uint8Array): void {
+    this.run(bytes, false);
+  }
+
+  private run(bytes: Uint8Array, build: boolean): Data | undefined {
     if (!(bytes instanceof Uint8Array)) {
       throw new DataDecodeError('malformed', 'input is not a Uint8Array', 0);
     }
@@ -369,17 +410,23 @@ export class BinaryDecoder {
         this.limits.maxBytes
       );
     }
-    const ab = bytes.buffer;
-    if (ab !== this.ab) {
-      this.u8 = new Uint8Array(ab);
-      this.view = new DataView(ab);
-      this.ab = ab.byteLength <= 1 << 20 ? ab : undefined;
-    }
-    this.base = bytes.byteOffset;
-    this.pos = this.base;
-    this.end = this.base + bytes.length;
+    this.base = 0;
+    this.pos = 0;
     try {
-      const v = this.value(0);
+      const ab = bytes.buffer;
+      if (ab !== this.ab) {
+        this.ab = undefined;
+        this.u8 = new Uint8Array(ab);
+        this.nb = Buffer.from(ab);
+        this.view = new DataView(ab);
+        if (ab.byteLength <= 1 << 20) this.ab = ab;
+      }
+      this.base = bytes.byteOffset;
+      this.pos = this.base;
+      this.end = this.base + bytes.length;
+      let v: Data | undefined;
+      if (build) v = this.value(0);
+      else this.skip(0);
       if (this.pos !== this.end) {
         throw this.fail('trailing-bytes', `${this.end - this.pos} bytes after the value`, this.pos);
       }
@@ -395,9 +442,17 @@ export class BinaryDecoder {
     } finally {
       if (this.ab === undefined) {
         this.u8 = new Uint8Array(0);
+        this.nb = Buffer.alloc(0);
         this.view = new DataView(new ArrayBuffer(0));
       }
     }
+  }
+
+  private copy16(p: number): Uint8Array {
+    const out = new Uint8Array(16);
+    const u8 = this.u8;
+    for (let i = 0; i < 16; i++) out[i] = u8[p + i] as number;
+    return out;
   }
 
   private fail(reason: DataDecodeReason, message: string, at: number): DataDecodeError {
@@ -414,25 +469,27 @@ export class BinaryDecoder {
     }
   }
 
-  private varbyte(what: string): number {
+  /** Reads a varbyte; `what` and `field` name it in errors (kept apart: no string building per call). */
+  private varbyte(what: string, field: string): number {
     const u8 = this.u8;
     const start = this.pos;
     let p = start;
     let x = 0;
     for (let shift = 0; shift < 35; shift += 7) {
-      if (p >= this.end) throw this.fail('truncated', `${what} varbyte is cut off`, start);
+      if (p >= this.end) throw this.fail('truncated', `${what} ${field} varbyte is cut off`, start);
       const b = u8[p++] as number;
       x += (b & 0x7f) * 2 ** shift;
       if (b < 0x80) {
         // Shortest form only: a final zero byte after others is padding.
         if (b === 0 && p - start > 1)
-          throw this.fail('bad-varint', `${what} varbyte is not minimal`, start);
-        if (x > 0xffffffff) throw this.fail('bad-varint', `${what} varbyte exceeds 32 bits`, start);
+          throw this.fail('bad-varint', `${what} ${field} varbyte is not minimal`, start);
+        if (x > 0xffffffff)
+          throw this.fail('bad-varint', `${what} ${field} varbyte exceeds 32 bits`, start);
         this.pos = p;
         return x;
       }
     }
-    throw this.fail('bad-varint', `${what} varbyte is longer than 5 bytes`, start);
+    throw this.fail('bad-varint', `${what} ${field} varbyte is longer than 5 bytes`, start);
   }
 
   private value(depth: number): Data {
@@ -474,20 +531,22 @@ export class BinaryDecoder {
         this.pos += 8;
         return { kind: 'real', value };
       }
-      case 5:
-        return { kind: 'string', value: this.string('string') };
+      case 5: {
+        const value = this.string('string');
+        return value === '' ? EMPTY_STRING : { kind: 'string', value };
+      }
       case 11:
         return { kind: 'enum', name: this.string('enum') };
       case 6: {
         this.need(16, 'address');
         const p = this.pos;
         this.pos = p + 16;
-        return { kind: 'address', value: new Address(this.u8.slice(p, p + 16)) };
+        return { kind: 'address', value: new Address(this.copy16(p)) };
       }
       case 7: {
         this.need(17, 'subnet');
         const p = this.pos;
-        const bytes = this.u8.slice(p, p + 16);
+        const bytes = this.copy16(p);
         const raw = this.u8[p + 16] as number;
         if (raw > 128)
           throw this.fail('bad-prefix-length', `subnet prefix length ${raw} > 128`, p + 16);
@@ -520,7 +579,7 @@ export class BinaryDecoder {
           );
         }
         const what = tag === 12 ? 'set' : 'vector';
-        const n = this.varbyte(`${what} size`);
+        const n = this.varbyte(what, 'size');
         // Every element takes at least one byte: a bigger count is a lie, caught before allocating.
         if (n > this.end - this.pos) {
           throw this.fail(
@@ -529,6 +588,9 @@ export class BinaryDecoder {
             tagAt
           );
         }
+        if (n === 0) return tag === 12 ? EMPTY_SET : EMPTY_VECTOR;
+        // Sized up front: growing by push reserves 17+ slots, which a hostile input of many
+        // one-element containers would multiply.
         const elements: Data[] = new Array<Data>(n);
         for (let i = 0; i < n; i++) {
           const at = this.pos;
@@ -552,7 +614,7 @@ export class BinaryDecoder {
             tagAt
           );
         }
-        const n = this.varbyte('table size');
+        const n = this.varbyte('table', 'size');
         if (n * 2 > this.end - this.pos) {
           throw this.fail(
             'length-beyond-input',
@@ -560,6 +622,7 @@ export class BinaryDecoder {
             tagAt
           );
         }
+        if (n === 0) return EMPTY_TABLE;
         const entries: TableEntry[] = new Array<TableEntry>(n);
         for (let i = 0; i < n; i++) {
           const at = this.pos;
@@ -581,9 +644,162 @@ export class BinaryDecoder {
     }
   }
 
+  /**
+   * Walks one value making every check of {@link BinaryDecoder.value}, in the same order and
+   * with the same offsets, without building it.
+   */
+  private skip(depth: number): void {
+    const tagAt = this.pos;
+    if (tagAt >= this.end) throw this.fail('truncated', 'expected a type tag', tagAt);
+    const u8 = this.u8;
+    const tag = u8[tagAt] as number;
+    this.pos = tagAt + 1;
+    switch (tag) {
+      case 0:
+        return;
+      case 1: {
+        this.need(1, 'boolean');
+        const b = u8[this.pos] as number;
+        if (b > 1) throw this.fail('bad-boolean', `boolean byte is ${b}, not 0 or 1`, this.pos);
+        this.pos++;
+        return;
+      }
+      case 2:
+      case 3:
+      case 4:
+      case 9:
+      case 10:
+        this.need(8, FIXED_NAMES[tag] as string);
+        this.pos += 8;
+        return;
+      case 5:
+      case 11:
+        this.skipString(tag === 5 ? 'string' : 'enum');
+        return;
+      case 6:
+        this.need(16, 'address');
+        this.pos += 16;
+        return;
+      case 7: {
+        this.need(17, 'subnet');
+        const p = this.pos;
+        const raw = u8[p + 16] as number;
+        if (raw > 128) {
+          throw this.fail('bad-prefix-length', `subnet prefix length ${raw} > 128`, p + 16);
+        }
+        if (!hostBitsClear(u8, raw, p)) {
+          throw this.fail('subnet-host-bits', `subnet network has bits set after /${raw}`, p);
+        }
+        this.pos = p + 17;
+        return;
+      }
+      case 8: {
+        this.need(3, 'port');
+        const p = this.pos;
+        const code = u8[p + 2] as number;
+        if (code > 3) {
+          throw this.fail('bad-port-protocol', `port protocol ${code} is not 0..3`, p + 2);
+        }
+        this.pos = p + 3;
+        return;
+      }
+      case 12:
+      case 14: {
+        if (depth >= this.limits.maxDepth) {
+          throw this.fail(
+            'depth-limit',
+            `container nests deeper than maxDepth (${this.limits.maxDepth})`,
+            tagAt
+          );
+        }
+        const what = tag === 12 ? 'set' : 'vector';
+        const n = this.varbyte(what, 'size');
+        if (n > this.end - this.pos) {
+          throw this.fail(
+            'length-beyond-input',
+            `${what} claims ${n} elements, only ${this.end - this.pos} bytes left`,
+            tagAt
+          );
+        }
+        if (tag === 14) {
+          for (let i = 0; i < n; i++) this.skip(depth + 1);
+          return;
+        }
+        let prev: Data | undefined;
+        for (let i = 0; i < n; i++) {
+          const at = this.pos;
+          const e = this.value(depth + 1);
+          if (prev !== undefined && compareData(prev, e) >= 0) {
+            throw this.fail(
+              'set-not-canonical',
+              `set element ${i} is not greater than the one before (unsorted or duplicate)`,
+              at
+            );
+          }
+          prev = e;
+        }
+        return;
+      }
+      case 13: {
+        if (depth >= this.limits.maxDepth) {
+          throw this.fail(
+            'depth-limit',
+            `container nests deeper than maxDepth (${this.limits.maxDepth})`,
+            tagAt
+          );
+        }
+        const n = this.varbyte('table', 'size');
+        if (n * 2 > this.end - this.pos) {
+          throw this.fail(
+            'length-beyond-input',
+            `table claims ${n} entries, only ${this.end - this.pos} bytes left`,
+            tagAt
+          );
+        }
+        let prev: Data | undefined;
+        for (let i = 0; i < n; i++) {
+          const at = this.pos;
+          const key = this.value(depth + 1);
+          if (prev !== undefined && compareData(prev, key) >= 0) {
+            throw this.fail(
+              'table-not-canonical',
+              `table key ${i} is not greater than the one before (unsorted or duplicate)`,
+              at
+            );
+          }
+          prev = key;
+          this.skip(depth + 1);
+        }
+        return;
+      }
+      default:
+        throw this.fail('unknown-tag', `unknown type tag ${tag}`, tagAt);
+    }
+  }
+
+  private skipString(what: string): void {
+    const lenAt = this.pos;
+    const len = this.varbyte(what, 'length');
+    const p = this.pos;
+    if (len > this.end - p) {
+      throw this.fail(
+        'length-beyond-input',
+        `${what} of ${len} bytes, only ${this.end - p} left`,
+        lenAt
+      );
+    }
+    this.pos = p + len;
+    const u8 = this.u8;
+    let ascii = 0;
+    for (let i = p, e = p + len; i < e; i++) ascii |= u8[i] as number;
+    if (ascii >= 0x80 && !isValidUtf8(u8, p, p + len)) {
+      throw new DataDecodeError('invalid-utf8', `${what} is not valid UTF-8`, p - this.base);
+    }
+  }
+
   private string(what: string): string {
     const lenAt = this.pos;
-    const len = this.varbyte(`${what} length`);
+    const len = this.varbyte(what, 'length');
     const p = this.pos;
     if (len > this.end - p) {
       throw this.fail(
@@ -594,6 +810,14 @@ export class BinaryDecoder {
     }
     this.pos = p + len;
     if (len === 0) return '';
+    if (len <= SHORT_STRING) {
+      // Most strings on the wire are short ASCII (UIDs, names): check and slice them without
+      // the validating UTF-8 decoder.
+      const u8 = this.u8;
+      let ascii = 0;
+      for (let i = p, e = p + len; i < e; i++) ascii |= u8[i] as number;
+      if (ascii < 0x80) return this.nb.toString('latin1', p, p + len);
+    }
     try {
       return utf8Decoder.decode(this.u8.subarray(p, p + len));
     } catch (e) {

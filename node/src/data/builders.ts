@@ -104,7 +104,7 @@ export function canonicalSet(elements: Iterable<Data>): Data[] {
   return out;
 }
 
-/** Sorts by key; returns the index of the first duplicate key's entry instead when there is one. */
+/** Sorts by key; when two entries share a key, returns that key (as `duplicate`) instead. */
 export function canonicalTable(entries: Iterable<TableEntry>): TableEntry[] | { duplicate: Data } {
   const sorted = [...entries].sort((x, y) => compareData(x.key, y.key));
   for (let i = 1; i < sorted.length; i++) {

@@ -34,7 +34,7 @@ import {
   formatSubnet,
   parsePort,
 } from './builders.js';
-import { DataJsonError, DataValueError } from './errors.js';
+import { DataEncodeError, DataJsonError } from './errors.js';
 import { resolveLimits } from './limits.js';
 import type { DataLimits } from './limits.js';
 import { formatTimespan, formatTimestamp, parseTimespan, parseTimestamp } from './time-text.js';
@@ -77,7 +77,7 @@ function realToJson(x: number): JsonValue {
   return x;
 }
 
-/** The object form of `value`. @throws DataValueError when nesting exceeds `limits.maxDepth`. */
+/** The object form of `value`. @throws DataEncodeError when nesting exceeds `limits.maxDepth`. */
 export function toJson(value: Data, limits?: Partial<DataLimits>): BrokerJson {
   const { maxDepth } = resolveLimits(limits);
   const walk = (v: Data, depth: number): BrokerJson => {
@@ -115,14 +115,14 @@ export function toJson(value: Data, limits?: Partial<DataLimits>): BrokerJson {
       case 'set':
       case 'vector':
         if (depth >= maxDepth)
-          throw new DataValueError(`value nests deeper than maxDepth (${maxDepth})`);
+          throw new DataEncodeError(`value nests deeper than maxDepth (${maxDepth})`);
         return {
           '@data-type': t,
           data: v.elements.map((e) => walk(e, depth + 1) as unknown as JsonValue),
         };
       case 'table':
         if (depth >= maxDepth)
-          throw new DataValueError(`value nests deeper than maxDepth (${maxDepth})`);
+          throw new DataEncodeError(`value nests deeper than maxDepth (${maxDepth})`);
         return {
           '@data-type': t,
           data: v.entries.map((e) => ({
@@ -241,7 +241,7 @@ export function fromJson(json: unknown, limits?: Partial<DataLimits>): Data {
     const t = o['@data-type'];
     if (typeof t !== 'string')
       throw new DataJsonError('"@data-type" is missing or not a string', path);
-    if (!('data' in o)) throw new DataJsonError('"data" is missing', path);
+    if (!Object.hasOwn(o, 'data')) throw new DataJsonError('"data" is missing', path);
     const d = o['data'];
     const dp = `${path}.data`;
     const fail = (what: string): never => {
@@ -336,7 +336,7 @@ export function fromJson(json: unknown, limits?: Partial<DataLimits>): Data {
             if (k !== 'key' && k !== 'value')
               throw new DataJsonError(`unexpected key ${JSON.stringify(k)}`, ep);
           }
-          if (!('key' in eo) || !('value' in eo))
+          if (!Object.hasOwn(eo, 'key') || !Object.hasOwn(eo, 'value'))
             throw new DataJsonError('needs "key" and "value"', ep);
           return {
             key: walk(eo['key'], `${ep}.key`, depth + 1, false),

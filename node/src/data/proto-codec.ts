@@ -72,11 +72,11 @@ export function toProto(value: Data): ProtoData {
     case 'string':
       return { kind: 'string', string: value.value };
     case 'address':
-      return { kind: 'address', address: value.value.bytes.slice() };
+      return { kind: 'address', address: new Uint8Array(value.value.bytes) };
     case 'subnet':
       return {
         kind: 'subnet',
-        subnet: { address: value.address.bytes.slice(), length: value.length },
+        subnet: { address: new Uint8Array(value.address.bytes), length: value.length },
       };
     case 'port':
       return {
