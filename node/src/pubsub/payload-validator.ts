@@ -33,7 +33,7 @@ export class PayloadValidator {
       const bytes = run.data.subarray(offset, offset + size);
       offset += size;
       try {
-        this.decoder.decode(bytes);
+        this.decoder.validate(bytes);
       } catch (e) {
         if (e instanceof DataDecodeError && e.reason === 'depth-limit') {
           throw new LimitExceededError(
