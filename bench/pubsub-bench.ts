@@ -16,6 +16,7 @@
  * default 50000), --batch N (events per publish batch, default 1000), --only a|b|c.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { type Data, connect, data } from '../node/src/client/index.js';
@@ -76,6 +77,7 @@ async function publisher(
   const port = data.port(443, 'tcp');
   const uid = 'C4J4Th3PJpwUYZZ6gc';
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < events; i++) {
     if (rate > 0 && i % 100 === 0) {
       const due = start + (i / rate) * 1000;
@@ -96,7 +98,11 @@ async function publisher(
   }
   const accepted = await pub.close();
   const seconds = (performance.now() - start) / 1000;
-  process.stdout.write(JSON.stringify({ role: 'pub', accepted, seconds }) + '\n');
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(
+    JSON.stringify({ role: 'pub', accepted, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 }) +
+      '\n'
+  );
   client.close();
 }
 
@@ -106,6 +112,7 @@ async function subscriber(server: string, topic: string, events: number): Promis
   const sub = client.subscribe([topic]);
   await sub.ready();
   process.stdout.write(JSON.stringify({ role: 'sub', ready: true }) + '\n');
+  const cpu0 = process.cpuUsage();
   const decoder = new BinaryDecoder();
   const latencies = new Float64Array(events);
   let n = 0;
@@ -125,6 +132,7 @@ async function subscriber(server: string, topic: string, events: number): Promis
     last = performance.now();
   }
   last = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   sub.close();
   const sorted = latencies.subarray(0, n).sort();
   const q = (p: number): number => sorted[Math.min(n - 1, Math.floor(p * n))] ?? NaN;
@@ -138,9 +146,21 @@ async function subscriber(server: string, topic: string, events: number): Promis
       p50: q(0.5),
       p99: q(0.99),
       dropped: sub.droppedTotal,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
     }) + '\n'
   );
   client.close();
+}
+
+/** CPU seconds a process has used (Linux /proc; 0 elsewhere). */
+function procCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 interface RoleResult {
@@ -196,6 +216,8 @@ async function waitFilter(
 
 interface Row {
   scenario: string;
+  /** CPU microseconds per published event, by process. */
+  cpuPerEvent: Record<string, number>;
   mode: string;
   eventsPerSec: number;
   perSubscriber: number[];
@@ -237,6 +259,7 @@ async function scenario(
     subNodes.map((i) => mesh.ports[i]!.id),
     topic
   );
+  const nodeCpu0 = mesh.nodes.map((n) => procCpuSeconds(n.child.pid));
   const pub = spawnRole([
     '--role',
     'pub',
@@ -254,13 +277,19 @@ async function scenario(
   dbg('publisher started');
   const results = await Promise.all(subs.map((s) => next(s.lines, 'subscriber')));
   dbg('subscribers done');
-  await next(pub.lines, 'publisher');
+  const pubResult = await next(pub.lines, 'publisher');
+  const nodeCpu = mesh.nodes.map((n, i) => procCpuSeconds(n.child.pid) - (nodeCpu0[i] ?? 0));
   await Promise.all([pub.exited, ...subs.map((s) => s.exited)]);
+  const us = (cpuSeconds: number): number => Math.round((cpuSeconds * 1e7) / events) / 10;
+  const cpuPerEvent: Record<string, number> = { publisher: us(pubResult.cpuSeconds as number) };
+  mesh.nodes.forEach((n, i) => (cpuPerEvent[`node ${n.id}`] = us(nodeCpu[i] ?? 0)));
+  results.forEach((r, i) => (cpuPerEvent[`subscriber ${i + 1}`] = us(r.cpuSeconds as number)));
   const first = Math.min(...results.map((r) => r.firstMs as number));
   const last = Math.max(...results.map((r) => r.lastMs as number));
   const total = results.reduce((a, r) => a + (r.received as number), 0);
   return {
     scenario: name,
+    cpuPerEvent,
     mode: rate === 0 ? 'max rate' : `${rate} ev/s`,
     eventsPerSec: Math.round(total / ((last - first) / 1000)),
     perSubscriber: results.map((r) => Math.round((r.received as number) / (r.seconds as number))),
@@ -341,7 +370,10 @@ function print(r: Row): void {
         ? `  per subscriber ${r.perSubscriber.map((x) => x.toLocaleString('en-US')).join(' / ')}`
         : '') +
       (r.dropped > 0 ? `  dropped ${r.dropped}` : '') +
-      '\n'
+      '\n' +
+      `${''.padEnd(41)} CPU µs/event: ${Object.entries(r.cpuPerEvent)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}\n`
   );
 }
 
