@@ -36,6 +36,12 @@ async function main(): Promise<number> {
     throw e;
   }
   const log = jsonLogger(config.id, config.logLevel);
+  // A stray rejected promise is a bug to log, not a reason to drop every connection.
+  process.on('unhandledRejection', (reason) => {
+    log.log('error', 'unhandled promise rejection', {
+      error: (reason as Error)?.stack ?? String(reason),
+    });
+  });
   let node: BrokerNode;
   try {
     node = new BrokerNode(config, log);
