@@ -127,3 +127,12 @@ describe('3-peer mesh', () => {
     expect(g.items).toEqual(['/chg/y/1', '/chg/y/2']);
   }, 30_000);
 });
+
+describe('filter changes the node refuses', () => {
+  it('reject the pending update and end the subscription with the reason', async () => {
+    const sub = clients[0]!.subscribe(['/ok'], { changeable: true });
+    await sub.ready();
+    await expect(sub.update(['/bad//topic'])).rejects.toThrow(/empty segment/);
+    await expect(sub.update(['/ok'])).rejects.toThrow(/empty segment/);
+  });
+});

@@ -27,7 +27,8 @@ export class Subscription implements AsyncIterable<Message> {
   private readonly readyPromise: Promise<string[]>;
   private resolveReady!: (topics: string[]) => void;
   private rejectReady!: (e: Error) => void;
-  private ackWaiters: Array<(topics: string[]) => void> = [];
+  private ackWaiters: Array<{ resolve: (topics: string[]) => void; reject: (e: Error) => void }> =
+    [];
   /** The filter the node confirmed last. */
   topics: string[] = [];
   /** Events the node discarded for this subscriber so far (drop-oldest). */
@@ -59,7 +60,11 @@ export class Subscription implements AsyncIterable<Message> {
   async update(topics: readonly string[]): Promise<string[]> {
     if (!('write' in this.call))
       throw new BrokerClientError('this subscription cannot change its topics', undefined);
-    const acked = new Promise<string[]>((resolve) => this.ackWaiters.push(resolve));
+    if (this.ended)
+      throw this.error ?? new BrokerClientError('the subscription has ended', undefined);
+    const acked = new Promise<string[]>((resolve, reject) =>
+      this.ackWaiters.push({ resolve, reject })
+    );
     this.call.write({ topics: [...topics] });
     return acked;
   }
@@ -113,7 +118,7 @@ export class Subscription implements AsyncIterable<Message> {
     if (d.ack) {
       this.topics = d.topics;
       this.resolveReady(d.topics);
-      this.ackWaiters.shift()?.(d.topics);
+      this.ackWaiters.shift()?.resolve(d.topics);
       if (d.runs.length === 0) return;
     }
     this.buffered.push(d);
@@ -130,6 +135,13 @@ export class Subscription implements AsyncIterable<Message> {
     this.rejectReady(
       this.error ?? new BrokerClientError('subscription ended before it was confirmed', undefined)
     );
+    // A filter change the node refused ends the stream: its waiter learns why.
+    for (const w of this.ackWaiters.splice(0)) {
+      w.reject(
+        this.error ??
+          new BrokerClientError('the subscription ended before the change was confirmed', undefined)
+      );
+    }
     this.wake();
   }
 
