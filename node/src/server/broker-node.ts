@@ -80,6 +80,8 @@ export class BrokerNode {
       'grpc.keepalive_timeout_ms': 5_000,
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+      // Bounds the calls one connection may hold open (each subscription is one).
+      'grpc.max_concurrent_streams': 1024,
     });
     const protos = loadProtos();
     this.grpcServer.addService(
