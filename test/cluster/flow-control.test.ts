@@ -70,7 +70,8 @@ describe('a slow subscriber', () => {
       async () =>
         sumOf(await scrape(mesh.nodes[1]!.http!), 'broker_peer_received_messages_total') - before >=
         N,
-      'b to receive every event'
+      'b to receive every event',
+      30_000
     );
     const m = await scrape(mesh.nodes[1]!.http!);
     expect(sumOf(m, 'broker_queue_depth_messages', { queue: 'subscriber' })).toBeLessThanOrEqual(
