@@ -5,7 +5,7 @@ import {
   connect,
   data,
 } from '../../node/src/client/index.js';
-import { type Mesh, startMesh } from '../../node/src/dev/index.js';
+import { type Mesh, freePort, spawnNode, startMesh } from '../../node/src/dev/index.js';
 import { ensureBuilt } from './support/ensure-built.js';
 import { collect, waitForFilter, waitForMesh } from './support/mesh-client.js';
 import { scrape, sumOf } from './support/prometheus-text.js';
@@ -105,5 +105,33 @@ describe('peer failure and restart', () => {
     );
     sub.close();
     expect(got.items.length).toBe(N);
+  }, 60_000);
+});
+
+describe('bounded shutdown', () => {
+  it('exits 0 within --shutdown-timeout-ms even with a publisher stuck behind a blocked subscriber', async () => {
+    const node = await spawnNode({
+      id: 'stuck',
+      args: ['--listen', `127.0.0.1:${await freePort()}`, '--shutdown-timeout-ms', '3000'],
+    });
+    const c = connect(node.grpc);
+    const sub = c.subscribe(['/stuck'], { overflowPolicy: 'block', queueCapacity: 10 });
+    await sub.ready();
+    const pub = c.publisher({ batchEvents: 100 });
+    let blocked = false;
+    for (let i = 0; i < 200_000 && !blocked; i++) {
+      if (!pub.publish('/stuck/x', data.count(i))) {
+        blocked = !(await Promise.race([
+          pub.ready().then(() => true),
+          new Promise((r) => setTimeout(r, 1000, false)),
+        ]));
+      }
+    }
+    expect(blocked).toBe(true);
+    node.child.kill('SIGTERM');
+    // broker-node exits 1 if its shutdown overran the bound by 2 s; 0 means it kept to it.
+    expect(await node.exited).toEqual({ code: 0, signal: null });
+    sub.close();
+    c.close();
   }, 60_000);
 });
