@@ -1,0 +1,383 @@
+/**
+ * `make bench-pubsub`: delivered events/s and publish-to-deliver latency across real
+ * broker-node processes on loopback.
+ *
+ *   (a) 1 publisher -> 1 subscriber on the same peer
+ *   (b) 1 publisher -> 1 subscriber on another peer (two peers)
+ *   (c) 1 publisher -> 4 subscribers, one on each of 4 peers
+ *
+ * Events are 5-field vectors like a connection log record: count, a ~20-character string,
+ * an address, a port, a timestamp (the publisher's clock at encoding, which gives the
+ * latency). Publisher and subscribers are separate processes (this file in another role);
+ * subscribers decode every event. Each scenario runs at full speed (throughput; latency
+ * then includes queueing under back pressure) and at a fixed lower rate (latency).
+ *
+ * Flags: --events N (per scenario, default 1000000), --rate N (events/s of the latency run,
+ * default 50000), --batch N (events per publish batch, default 1000), --only a|b|c.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { type Data, connect, data } from '../node/src/client/index.js';
+import { parseFlags, type FlagSpec } from '../node/src/config/index.js';
+import { BinaryDecoder } from '../node/src/data/index.js';
+import { type Mesh, startMesh } from '../node/src/dev/index.js';
+
+const FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'role',
+    kind: 'string',
+    choices: ['main', 'pub', 'sub'],
+    default: 'main',
+    help: 'internal',
+  },
+  { name: 'server', kind: 'string', help: 'internal' },
+  { name: 'topic', kind: 'string', default: '/bench/conn', help: 'internal' },
+  {
+    name: 'events',
+    kind: 'int',
+    min: 1,
+    max: 100_000_000,
+    default: '1000000',
+    help: 'events per scenario',
+  },
+  {
+    name: 'rate',
+    kind: 'int',
+    min: 0,
+    max: 100_000_000,
+    default: '50000',
+    help: 'events/s of the latency run',
+  },
+  {
+    name: 'batch',
+    kind: 'int',
+    min: 1,
+    max: 100_000,
+    default: '1000',
+    help: 'events per publish batch',
+  },
+  { name: 'only', kind: 'string', choices: ['a', 'b', 'c'], help: 'run one scenario' },
+];
+
+const wallNs = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+
+/** Publisher role: publish `events` events, at `rate` per second (0 = as fast as possible). */
+async function publisher(
+  server: string,
+  topic: string,
+  events: number,
+  rate: number,
+  batch: number
+): Promise<void> {
+  const client = connect(server);
+  const pub = client.publisher({ batchEvents: batch, batchBytes: 4 * 1024 * 1024, lingerMs: 1 });
+  const addr = data.address('192.168.17.42');
+  const port = data.port(443, 'tcp');
+  const uid = 'C4J4Th3PJpwUYZZ6gc';
+  const start = performance.now();
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < events; i++) {
+    if (rate > 0 && i % 100 === 0) {
+      const due = start + (i / rate) * 1000;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    }
+    const ev: Data = {
+      kind: 'vector',
+      elements: [
+        { kind: 'count', value: BigInt(i) },
+        { kind: 'string', value: uid + (i % 100).toString().padStart(2, '0') },
+        addr,
+        port,
+        { kind: 'timestamp', value: wallNs() },
+      ],
+    };
+    if (!pub.publish(topic, ev)) await pub.ready();
+  }
+  const accepted = await pub.close();
+  const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(
+    JSON.stringify({ role: 'pub', accepted, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 }) +
+      '\n'
+  );
+  client.close();
+}
+
+/** Subscriber role: receive `events` events, decode each, and report rate and latency. */
+async function subscriber(server: string, topic: string, events: number): Promise<void> {
+  const client = connect(server);
+  const sub = client.subscribe([topic]);
+  await sub.ready();
+  process.stdout.write(JSON.stringify({ role: 'sub', ready: true }) + '\n');
+  const cpu0 = process.cpuUsage();
+  const decoder = new BinaryDecoder();
+  const latencies = new Float64Array(events);
+  let n = 0;
+  let first = 0;
+  let last = 0;
+  outer: for await (const b of sub.batches()) {
+    const now = wallNs();
+    if (n === 0) first = performance.now();
+    for (const m of b.messages) {
+      const v = decoder.decode(m.bytes);
+      if (v.kind !== 'vector') throw new Error('unexpected event');
+      const ts = v.elements[4];
+      if (ts?.kind !== 'timestamp') throw new Error('no timestamp');
+      latencies[n++] = Number(now - ts.value) / 1e6;
+      if (n === events) break outer;
+    }
+    last = performance.now();
+  }
+  last = performance.now();
+  const cpu = process.cpuUsage(cpu0);
+  sub.close();
+  const sorted = latencies.subarray(0, n).sort();
+  const q = (p: number): number => sorted[Math.min(n - 1, Math.floor(p * n))] ?? NaN;
+  process.stdout.write(
+    JSON.stringify({
+      role: 'sub',
+      received: n,
+      seconds: (last - first) / 1000,
+      firstMs: performance.timeOrigin + first,
+      lastMs: performance.timeOrigin + last,
+      p50: q(0.5),
+      p99: q(0.99),
+      dropped: sub.droppedTotal,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    }) + '\n'
+  );
+  client.close();
+}
+
+/** CPU seconds a process has used (Linux /proc; 0 elsewhere). */
+function procCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+interface RoleResult {
+  role: string;
+  [k: string]: unknown;
+}
+
+function spawnRole(args: string[]): {
+  lines: AsyncIterator<RoleResult>;
+  exited: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // The readline iterator is taken now: it buffers lines printed before anyone awaits them.
+  const raw = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const lines: AsyncIterator<RoleResult> = {
+    next: async () => {
+      const r = await raw.next();
+      return r.done === true
+        ? { done: true, value: undefined }
+        : { done: false, value: JSON.parse(r.value) as RoleResult };
+    },
+  };
+  return { lines, exited: new Promise((r) => child.on('exit', (c) => r(c))) };
+}
+
+async function next(it: AsyncIterator<RoleResult>, what: string): Promise<RoleResult> {
+  const r = await it.next();
+  if (r.done === true) throw new Error(`${what} ended without reporting`);
+  return r.value;
+}
+
+async function waitFilter(
+  mesh: Mesh,
+  pubIndex: number,
+  subIds: string[],
+  topic: string
+): Promise<void> {
+  const c = connect(mesh.nodes[pubIndex]!.grpc);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const s = await c.status();
+    const ok = subIds.every(
+      (id) => id === s.id || s.peers.some((p) => p.id === id && p.topics.includes(topic))
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error('subscriptions did not spread');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  c.close();
+}
+
+interface Row {
+  scenario: string;
+  /** CPU microseconds per published event, by process. */
+  cpuPerEvent: Record<string, number>;
+  mode: string;
+  eventsPerSec: number;
+  perSubscriber: number[];
+  p50: number;
+  p99: number;
+  dropped: number;
+}
+
+const dbg = (s: string): boolean =>
+  process.env.BENCH_DEBUG === '1' && process.stderr.write(s + '\n');
+
+async function scenario(
+  name: string,
+  mesh: Mesh,
+  pubNode: number,
+  subNodes: number[],
+  events: number,
+  rate: number,
+  batch: number
+): Promise<Row> {
+  const topic = `/bench/${name.charAt(0)}/${rate}`;
+  const subs = subNodes.map((i) =>
+    spawnRole([
+      '--role',
+      'sub',
+      '--server',
+      mesh.nodes[i]!.grpc,
+      '--topic',
+      topic,
+      '--events',
+      String(events),
+    ])
+  );
+  for (const s of subs) await next(s.lines, 'subscriber');
+  dbg('subscribers ready');
+  await waitFilter(
+    mesh,
+    pubNode,
+    subNodes.map((i) => mesh.ports[i]!.id),
+    topic
+  );
+  const nodeCpu0 = mesh.nodes.map((n) => procCpuSeconds(n.child.pid));
+  const pub = spawnRole([
+    '--role',
+    'pub',
+    '--server',
+    mesh.nodes[pubNode]!.grpc,
+    '--topic',
+    topic,
+    '--events',
+    String(events),
+    '--rate',
+    String(rate),
+    '--batch',
+    String(batch),
+  ]);
+  dbg('publisher started');
+  const results = await Promise.all(subs.map((s) => next(s.lines, 'subscriber')));
+  dbg('subscribers done');
+  const pubResult = await next(pub.lines, 'publisher');
+  const nodeCpu = mesh.nodes.map((n, i) => procCpuSeconds(n.child.pid) - (nodeCpu0[i] ?? 0));
+  await Promise.all([pub.exited, ...subs.map((s) => s.exited)]);
+  const us = (cpuSeconds: number): number => Math.round((cpuSeconds * 1e7) / events) / 10;
+  const cpuPerEvent: Record<string, number> = { publisher: us(pubResult.cpuSeconds as number) };
+  mesh.nodes.forEach((n, i) => (cpuPerEvent[`node ${n.id}`] = us(nodeCpu[i] ?? 0)));
+  results.forEach((r, i) => (cpuPerEvent[`subscriber ${i + 1}`] = us(r.cpuSeconds as number)));
+  const first = Math.min(...results.map((r) => r.firstMs as number));
+  const last = Math.max(...results.map((r) => r.lastMs as number));
+  const total = results.reduce((a, r) => a + (r.received as number), 0);
+  return {
+    scenario: name,
+    cpuPerEvent,
+    mode: rate === 0 ? 'max rate' : `${rate} ev/s`,
+    eventsPerSec: Math.round(total / ((last - first) / 1000)),
+    perSubscriber: results.map((r) => Math.round((r.received as number) / (r.seconds as number))),
+    p50: Math.max(...results.map((r) => r.p50 as number)),
+    p99: Math.max(...results.map((r) => r.p99 as number)),
+    dropped: results.reduce((a, r) => a + (r.dropped as number), 0),
+  };
+}
+
+async function main(): Promise<void> {
+  const v = parseFlags(FLAGS, process.argv.slice(2), {}, { allowPositionals: false }).values;
+  const role = v.get('role');
+  const events = v.get('events') as number;
+  const topic = v.get('topic') as string;
+  if (role === 'pub') {
+    return publisher(
+      v.get('server') as string,
+      topic,
+      events,
+      v.get('rate') as number,
+      v.get('batch') as number
+    );
+  }
+  if (role === 'sub') return subscriber(v.get('server') as string, topic, events);
+  const rate = v.get('rate') as number;
+  const batch = v.get('batch') as number;
+  const only = v.get('only') as string | undefined;
+  const plans: Array<{ name: string; nodes: string[]; pub: number; subs: number[] }> = [
+    { name: 'a: 1->1 same peer', nodes: ['a'], pub: 0, subs: [0] },
+    { name: 'b: 1->1 across two peers', nodes: ['a', 'b'], pub: 0, subs: [1] },
+    { name: 'c: 1->4 across four peers', nodes: ['a', 'b', 'c', 'd'], pub: 0, subs: [0, 1, 2, 3] },
+  ].filter((p) => only === undefined || p.name.startsWith(only));
+  const rows: Row[] = [];
+  for (const p of plans) {
+    const mesh = await startMesh(p.nodes);
+    try {
+      const clients = mesh.nodes.map((n) => connect(n.grpc));
+      const deadline = Date.now() + 15_000;
+      while (
+        (await Promise.all(clients.map((c) => c.status()))).some(
+          (s) =>
+            s.peers.filter((x) => x.state === 'connected' || x.state === 'inbound').length !==
+            p.nodes.length - 1
+        )
+      ) {
+        if (Date.now() > deadline) throw new Error('mesh did not form');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      for (const c of clients) c.close();
+      const max = await scenario(p.name, mesh, p.pub, p.subs, events, 0, batch);
+      rows.push(max);
+      print(max);
+      if (rate > 0) {
+        const paced = await scenario(
+          p.name,
+          mesh,
+          p.pub,
+          p.subs,
+          Math.min(events, rate * 5),
+          rate,
+          batch
+        );
+        rows.push(paced);
+        print(paced);
+      }
+    } finally {
+      await mesh.stopAll();
+    }
+  }
+  process.stdout.write('\nsummary (JSON): ' + JSON.stringify(rows) + '\n');
+}
+
+function print(r: Row): void {
+  process.stdout.write(
+    `${r.scenario.padEnd(28)} ${r.mode.padEnd(12)} delivered ${r.eventsPerSec.toLocaleString('en-US').padStart(10)} events/s` +
+      `  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms` +
+      (r.perSubscriber.length > 1
+        ? `  per subscriber ${r.perSubscriber.map((x) => x.toLocaleString('en-US')).join(' / ')}`
+        : '') +
+      (r.dropped > 0 ? `  dropped ${r.dropped}` : '') +
+      '\n' +
+      `${''.padEnd(41)} CPU µs/event: ${Object.entries(r.cpuPerEvent)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}\n`
+  );
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`pubsub-bench: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,125 @@
+import type * as grpc from '@grpc/grpc-js';
+import { BinaryEncoder, type Data, type DataLimits } from '../data/index.js';
+import type { BrokerClientClient } from '../gen/broker/v1/BrokerClient.js';
+import type { EventRun } from '../gen/broker/v1/EventRun.js';
+import type { OverflowPolicy as WirePolicy } from '../gen/broker/v1/OverflowPolicy.js';
+import type { PublishRequest } from '../gen/broker/v1/PublishRequest.js';
+import type { SubscribeRequest } from '../gen/broker/v1/SubscribeRequest.js';
+import type { StatusResponse__Output } from '../gen/broker/v1/StatusResponse.js';
+import { loadProtos } from '../transport/proto.js';
+import { type ConnectOptions, channelSetup } from './connect-options.js';
+import { wrapError } from './errors.js';
+import { Publisher, type PublisherOptions } from './publisher.js';
+import { Subscription } from './subscription.js';
+
+/** Options of {@link BrokerClient.subscribe}. */
+export interface SubscribeOptions {
+  /** What the node does when this subscriber falls behind (default: the node's setting). */
+  readonly overflowPolicy?: 'block' | 'drop-oldest' | 'disconnect';
+  /** Queue capacity in events at the node (default: the node's setting). */
+  readonly queueCapacity?: number;
+  /** Open the bidirectional variant, so {@link Subscription.update} can change the topics. */
+  readonly changeable?: boolean;
+  /** Limits for decoding delivered events. */
+  readonly limits?: Partial<DataLimits>;
+}
+
+const POLICY: Record<NonNullable<SubscribeOptions['overflowPolicy']>, WirePolicy> = {
+  block: 'OVERFLOW_POLICY_BLOCK',
+  'drop-oldest': 'OVERFLOW_POLICY_DROP_OLDEST',
+  disconnect: 'OVERFLOW_POLICY_DISCONNECT',
+};
+
+/** A connection to one broker-node. */
+export class BrokerClient {
+  private readonly stub: BrokerClientClient;
+  private readonly encoder = new BinaryEncoder({ initialCapacity: 256 });
+
+  constructor(readonly options: ConnectOptions) {
+    const { creds, options: channelOptions } = channelSetup(options);
+    const Ctor = loadProtos().broker.v1.BrokerClient;
+    this.stub = new Ctor(options.server, creds, channelOptions);
+  }
+
+  /** Waits until the channel is connected (or `timeoutMs` passed). */
+  waitForReady(timeoutMs = 5000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.stub.waitForReady(Date.now() + timeoutMs, (e) =>
+        e ? reject(wrapError(`connect ${this.options.server}`, e)) : resolve()
+      );
+    });
+  }
+
+  /** Publishes values on a topic in one call; resolves with the events accepted. */
+  publish(topic: string, values: Data | readonly Data[], timeoutMs = 30_000): Promise<number> {
+    const list = Array.isArray(values) ? (values as readonly Data[]) : [values as Data];
+    const encoded = list.map((v) => this.encoder.encodeCopy(v));
+    return this.publishEncoded([{ topic, events: encoded }], timeoutMs);
+  }
+
+  /** Publishes already-encoded events, runs in order. */
+  publishEncoded(
+    runs: ReadonlyArray<{ topic: string; events: readonly Uint8Array[] }>,
+    timeoutMs = 30_000
+  ): Promise<number> {
+    const wire: EventRun[] = runs.map((r) => ({
+      topic: r.topic,
+      data: Buffer.concat(r.events.map((e) => Buffer.from(e.buffer, e.byteOffset, e.byteLength))),
+      sizes: r.events.map((e) => e.length),
+    }));
+    return new Promise((resolve, reject) => {
+      this.stub.Publish({ runs: wire }, { deadline: Date.now() + timeoutMs }, (e, res) =>
+        e || res === undefined ? reject(wrapError('publish', e)) : resolve(Number(res.accepted))
+      );
+    });
+  }
+
+  /** A batching publisher on one stream (the fast path). */
+  publisher(options?: PublisherOptions): Publisher {
+    let call!: grpc.ClientWritableStream<PublishRequest>;
+    const done = new Promise<number>((resolve, reject) => {
+      call = this.stub.PublishStream((e, res) =>
+        e || res === undefined
+          ? reject(e ?? new Error('no response'))
+          : resolve(Number(res.accepted))
+      );
+    });
+    return new Publisher(call, done, options);
+  }
+
+  /** Subscribes to topic prefixes; iterate the result for messages. */
+  subscribe(topics: readonly string[], options: SubscribeOptions = {}): Subscription {
+    const req: SubscribeRequest = {
+      topics: [...topics],
+      overflow_policy:
+        options.overflowPolicy !== undefined
+          ? POLICY[options.overflowPolicy]
+          : 'OVERFLOW_POLICY_UNSPECIFIED',
+      queue_capacity: options.queueCapacity ?? 0,
+    };
+    if (options.changeable === true) {
+      const call = this.stub.SubscribeStream();
+      call.write(req);
+      return new Subscription(call, options.limits);
+    }
+    return new Subscription(this.stub.Subscribe(req), options.limits);
+  }
+
+  /** The node's status. */
+  status(timeoutMs = 5000): Promise<StatusResponse__Output> {
+    return new Promise((resolve, reject) => {
+      this.stub.Status({}, { deadline: Date.now() + timeoutMs }, (e, res) =>
+        e || res === undefined ? reject(wrapError('status', e)) : resolve(res)
+      );
+    });
+  }
+
+  close(): void {
+    this.stub.close();
+  }
+}
+
+/** Connects to a broker-node (lazily: the first call opens the connection). */
+export function connect(options: ConnectOptions | string): BrokerClient {
+  return new BrokerClient(typeof options === 'string' ? { server: options } : options);
+}

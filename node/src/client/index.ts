@@ -1,0 +1,21 @@
+/**
+ * The client library of BrokerCluster:
+ *
+ * ```ts
+ * import { connect, data } from 'brokercluster/client';
+ * const client = connect('127.0.0.1:7400');
+ * const sub = client.subscribe(['/zeek/conn']);
+ * await sub.ready();
+ * await client.publish('/zeek/conn', data.vector([data.count(1), data.string('hello')]));
+ * for await (const m of sub) console.log(m.topic, m.data);
+ * ```
+ */
+export { BrokerClient, connect, type SubscribeOptions } from './broker-client.js';
+export { type ConnectOptions } from './connect-options.js';
+export { Publisher, type PublisherOptions } from './publisher.js';
+export { Subscription } from './subscription.js';
+export { type Message, type RawMessage, type RawBatch } from './message.js';
+export { BrokerClientError } from './errors.js';
+// Typed data helpers: builders, codecs, comparison.
+export { data, NONE, encodeData, decodeData, compareData, dataEquals } from '../data/index.js';
+export type { Data, DataKind } from '../data/index.js';

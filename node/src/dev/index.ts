@@ -1,0 +1,10 @@
+/** Development helpers: start broker-node processes (local cluster, tests, benchmarks). */
+export {
+  spawnNode,
+  startMesh,
+  freePort,
+  type NodeProcess,
+  type Mesh,
+  type SpawnOptions,
+} from './node-process.js';
+export { repoRoot, brokerNodeEntry, brokerctlEntry } from './repo-root.js';

@@ -1,0 +1,164 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { brokerNodeEntry } from './repo-root.js';
+
+/** Lines of stderr kept per process (the newest); bounded so a chatty node cannot grow us. */
+const LOG_LINES = 500;
+
+/** A broker-node child process. */
+export interface NodeProcess {
+  readonly id: string;
+  /** gRPC address HOST:PORT. */
+  readonly grpc: string;
+  /** HTTP address HOST:PORT, if --http was given. */
+  readonly http: string | undefined;
+  readonly child: ChildProcess;
+  /** The newest stderr lines. */
+  readonly logs: string[];
+  /** Resolves when the process exits. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM, then SIGKILL after `timeoutMs`; resolves with the exit code (null if killed). */
+  stop(timeoutMs?: number): Promise<number | null>;
+  /** SIGKILL, no cleanup. */
+  kill(): Promise<void>;
+}
+
+/** Options for {@link spawnNode}. */
+export interface SpawnOptions {
+  readonly id: string;
+  /** Flags besides --id. */
+  readonly args: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  readonly startTimeoutMs?: number;
+  /** Echo the node's stderr to ours. */
+  readonly echo?: boolean;
+}
+
+/** A free TCP port on 127.0.0.1 (bound and released; the caller uses it right away). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `broker-node` (the built one, run by this process's Node) and resolves once it
+ * prints its listening line. Rejects, after killing it, if that does not happen in time.
+ */
+export function spawnNode(o: SpawnOptions): Promise<NodeProcess> {
+  const child = spawn(process.execPath, [brokerNodeEntry(), '--id', o.id, ...o.args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...o.env },
+  });
+  const logs: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (l) => {
+    logs.push(l);
+    if (logs.length > LOG_LINES) logs.shift();
+    if (o.echo === true) process.stderr.write(`[${o.id}] ${l}\n`);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal }))
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`broker-node ${o.id} did not start in time; stderr:\n${logs.join('\n')}`));
+    }, o.startTimeoutMs ?? 15_000);
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(
+        new Error(
+          `broker-node ${o.id} exited (${code ?? signal}) before listening; stderr:\n${logs.join('\n')}`
+        )
+      );
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let msg: { event?: string; grpc?: string; http?: string | null };
+      try {
+        msg = JSON.parse(line) as typeof msg;
+      } catch {
+        return;
+      }
+      if (msg.event !== 'listening' || msg.grpc === undefined) return;
+      clearTimeout(timer);
+      const node: NodeProcess = {
+        id: o.id,
+        grpc: msg.grpc,
+        http: msg.http ?? undefined,
+        child,
+        logs,
+        exited,
+        async stop(timeoutMs = 15_000) {
+          if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+          child.kill('SIGTERM');
+          const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+          const r = await exited;
+          clearTimeout(t);
+          return r.code;
+        },
+        async kill() {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill('SIGKILL');
+          await exited;
+        },
+      };
+      resolve(node);
+    });
+  });
+}
+
+/** A mesh of nodes on loopback with pre-chosen free ports. */
+export interface Mesh {
+  readonly nodes: NodeProcess[];
+  /** `id=HOST:PORT,...` of every node. */
+  readonly peers: string;
+  readonly ports: ReadonlyArray<{ id: string; grpc: number; http: number }>;
+  /** Starts node `i` again on its ports (after a kill). */
+  restart(i: number): Promise<NodeProcess>;
+  stopAll(): Promise<Array<number | null>>;
+}
+
+/** Starts `ids.length` broker-nodes that peer with each other (full mesh). */
+export async function startMesh(
+  ids: readonly string[],
+  extraArgs: readonly string[] = [],
+  options: { echo?: boolean } = {}
+): Promise<Mesh> {
+  const ports: Array<{ id: string; grpc: number; http: number }> = [];
+  for (const id of ids) ports.push({ id, grpc: await freePort(), http: await freePort() });
+  const peers = ports.map((p) => `${p.id}=127.0.0.1:${p.grpc}`).join(',');
+  const start = (i: number): Promise<NodeProcess> => {
+    const p = ports[i]!;
+    return spawnNode({
+      id: p.id,
+      args: [
+        '--listen',
+        `127.0.0.1:${p.grpc}`,
+        '--http',
+        `127.0.0.1:${p.http}`,
+        '--peers',
+        peers,
+        ...extraArgs,
+      ],
+      ...(options.echo !== undefined ? { echo: options.echo } : {}),
+    });
+  };
+  const nodes = await Promise.all(ids.map((_, i) => start(i)));
+  return {
+    nodes,
+    peers,
+    ports,
+    async restart(i) {
+      const n = await start(i);
+      nodes[i] = n;
+      return n;
+    },
+    stopAll: () => Promise.all(nodes.map((n) => n.stop())),
+  };
+}

@@ -1,0 +1,28 @@
+// Original file: proto/broker/v1/peer.proto
+
+import type { Hello as _broker_v1_Hello, Hello__Output as _broker_v1_Hello__Output } from '../../broker/v1/Hello.js';
+import type { EnvelopeBatch as _broker_v1_EnvelopeBatch, EnvelopeBatch__Output as _broker_v1_EnvelopeBatch__Output } from '../../broker/v1/EnvelopeBatch.js';
+import type { SubscriptionUpdate as _broker_v1_SubscriptionUpdate, SubscriptionUpdate__Output as _broker_v1_SubscriptionUpdate__Output } from '../../broker/v1/SubscriptionUpdate.js';
+import type { Credit as _broker_v1_Credit, Credit__Output as _broker_v1_Credit__Output } from '../../broker/v1/Credit.js';
+import type { Goodbye as _broker_v1_Goodbye, Goodbye__Output as _broker_v1_Goodbye__Output } from '../../broker/v1/Goodbye.js';
+import type { RaftBatch as _broker_v1_RaftBatch, RaftBatch__Output as _broker_v1_RaftBatch__Output } from '../../broker/v1/RaftBatch.js';
+
+export interface PeerFrame {
+  'hello'?: (_broker_v1_Hello | null);
+  'envelopes'?: (_broker_v1_EnvelopeBatch | null);
+  'subscriptions'?: (_broker_v1_SubscriptionUpdate | null);
+  'credit'?: (_broker_v1_Credit | null);
+  'goodbye'?: (_broker_v1_Goodbye | null);
+  'raft'?: (_broker_v1_RaftBatch | null);
+  'body'?: "hello"|"envelopes"|"subscriptions"|"credit"|"goodbye"|"raft";
+}
+
+export interface PeerFrame__Output {
+  'hello'?: (_broker_v1_Hello__Output | null);
+  'envelopes'?: (_broker_v1_EnvelopeBatch__Output | null);
+  'subscriptions'?: (_broker_v1_SubscriptionUpdate__Output | null);
+  'credit'?: (_broker_v1_Credit__Output | null);
+  'goodbye'?: (_broker_v1_Goodbye__Output | null);
+  'raft'?: (_broker_v1_RaftBatch__Output | null);
+  'body'?: "hello"|"envelopes"|"subscriptions"|"credit"|"goodbye"|"raft";
+}

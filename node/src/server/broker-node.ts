@@ -1,0 +1,192 @@
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import {
+  type HostPort,
+  type Logger,
+  type NodeConfig,
+  formatHostPort,
+  isLoopbackHost,
+} from '../config/index.js';
+import type { StatusResponse } from '../gen/broker/v1/StatusResponse.js';
+import { BrokerMetrics } from '../metrics/index.js';
+import { Router } from '../pubsub/index.js';
+import { type Credentials, PeerManager, loadProtos, makeCredentials } from '../transport/index.js';
+import { ClientService } from './client-service.js';
+import { startHttpServer } from './http-server.js';
+import { VERSION } from './version.js';
+
+/** Addresses actually bound (port 0 resolved). */
+export interface BoundAddresses {
+  readonly grpc: HostPort;
+  readonly http: HostPort | undefined;
+}
+
+/**
+ * One broker peer: the gRPC server (client and peer APIs on one port), the mesh, the router
+ * and the HTTP endpoints.
+ */
+export class BrokerNode {
+  readonly metrics: BrokerMetrics;
+  readonly router: Router;
+  readonly peers: PeerManager;
+  private readonly credentials: Credentials;
+  private readonly clientService: ClientService;
+  private readonly grpcServer: grpc.Server;
+  private httpServer: HttpServer | undefined;
+  private bound: BoundAddresses | undefined;
+  private draining = false;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    readonly config: NodeConfig,
+    private readonly log: Logger
+  ) {
+    this.credentials = makeCredentials(
+      config.tls,
+      config.insecure,
+      isLoopbackHost(config.listen.host)
+    );
+    let peersRef: PeerManager | undefined;
+    let routerRef: Router | undefined;
+    this.metrics = new BrokerMetrics(config.metricsTopicPrefixes, {
+      peersConnected: () => peersRef?.connectedCount() ?? 0,
+      subscribers: () => routerRef?.subscriberCount ?? 0,
+      subscriberQueueEvents: () => routerRef?.queuedForSubscribers() ?? 0,
+      peerQueueEvents: () => peersRef?.queuedEvents() ?? 0,
+    });
+    this.router = routerRef = new Router(this.metrics);
+    this.peers = peersRef = new PeerManager(
+      config,
+      this.router,
+      this.metrics,
+      { attempt: (result) => this.metrics.connectionAttempts.inc({ result }) },
+      this.credentials.channel,
+      log
+    );
+    this.clientService = new ClientService({
+      config,
+      router: this.router,
+      metrics: this.metrics,
+      log,
+      status: () => this.status(),
+      isDraining: () => this.draining,
+    });
+    const limit = config.maxBatchBytes + 65536;
+    this.grpcServer = new grpc.Server({
+      'grpc.max_receive_message_length': limit,
+      'grpc.max_send_message_length': limit,
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+      // Bounds the calls one connection may hold open (each subscription is one).
+      'grpc.max_concurrent_streams': 1024,
+    });
+    const protos = loadProtos();
+    this.grpcServer.addService(
+      protos.broker.v1.BrokerClient.service,
+      this.clientService.handlers()
+    );
+    this.grpcServer.addService(protos.broker.v1.BrokerPeer.service, {
+      Link: (call: Parameters<PeerManager['accept']>[0]) => this.peers.accept(call),
+    });
+  }
+
+  /** Binds the listeners and starts meshing. */
+  async start(): Promise<BoundAddresses> {
+    await this.credentials.ready(10_000);
+    const target = formatHostPort(this.config.listen);
+    const port = await new Promise<number>((resolve, reject) => {
+      this.grpcServer.bindAsync(target, this.credentials.server, (err, p) =>
+        err ? reject(err) : resolve(p)
+      );
+    });
+    let http: HostPort | undefined;
+    if (this.config.http !== undefined) {
+      this.httpServer = await startHttpServer(
+        this.config.http,
+        this.metrics,
+        {
+          live: () => true,
+          ready: () => this.readiness(),
+        },
+        this.log
+      );
+      const a = this.httpServer.address() as AddressInfo;
+      http = { host: this.config.http.host, port: a.port };
+    }
+    // The server's certificate listener gets the loaded files on the next tick.
+    await new Promise((r) => setImmediate(r));
+    this.bound = { grpc: { host: this.config.listen.host, port }, http };
+    this.peers.start();
+    return this.bound;
+  }
+
+  readiness(): { ready: boolean; reason: string } {
+    if (this.draining) return { ready: false, reason: 'draining' };
+    if (this.bound === undefined) return { ready: false, reason: 'starting' };
+    const expected = this.config.peers.length;
+    if (expected > 0 && this.peers.connectedCount() === 0)
+      return { ready: false, reason: 'no peer linked yet' };
+    return { ready: true, reason: `ready: ${this.peers.connectedCount()} peers linked` };
+  }
+
+  status(): StatusResponse {
+    const local = this.router.localFilter.entries();
+    return {
+      id: this.config.id,
+      version: VERSION,
+      security: this.credentials.mode,
+      listen:
+        this.bound !== undefined
+          ? formatHostPort(this.bound.grpc)
+          : formatHostPort(this.config.listen),
+      peers: this.peers.view().map((p) => ({
+        id: p.id,
+        address: p.address,
+        state: p.state,
+        topics: p.topics,
+        queued_events: p.queuedEvents,
+        credits: p.credits,
+        connection_attempts: p.connectionAttempts,
+        last_error: p.lastError,
+      })),
+      subscriptions: local.map(([topic, n]) => ({ topic, subscribers: n })),
+      subscribers: this.router.subscriberCount,
+      uptime_ms: Date.now() - this.startedAt,
+      draining: this.draining,
+    };
+  }
+
+  /**
+   * Graceful stop, bounded by `--shutdown-timeout-ms`: refuse new work, flush peer queues,
+   * end subscriptions, close the listeners. Resolves when done (forcing what is left at the
+   * deadline).
+   */
+  async stop(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    const budget = this.config.shutdownTimeoutMs;
+    const deadline = Date.now() + budget;
+    const left = (): number => Math.max(0, deadline - Date.now());
+    await this.peers.shutdown(Math.floor(budget * 0.4));
+    await this.clientService.closeAll(Math.floor(left() * 0.5));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.grpcServer.forceShutdown();
+        resolve();
+      }, left());
+      timer.unref();
+      this.grpcServer.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    if (this.httpServer !== undefined) {
+      this.httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => this.httpServer?.close(() => resolve()));
+    }
+    this.credentials.close();
+  }
+}

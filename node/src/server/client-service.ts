@@ -1,0 +1,241 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger, NodeConfig } from '../config/index.js';
+import type { BrokerClientHandlers } from '../gen/broker/v1/BrokerClient.js';
+import type { Delivery } from '../gen/broker/v1/Delivery.js';
+import type { PublishRequest__Output } from '../gen/broker/v1/PublishRequest.js';
+import type { StatusResponse } from '../gen/broker/v1/StatusResponse.js';
+import type { SubscribeRequest__Output } from '../gen/broker/v1/SubscribeRequest.js';
+import type { BrokerMetrics } from '../metrics/index.js';
+import {
+  type EventRun,
+  LimitExceededError,
+  type OverflowPolicy,
+  PayloadValidator,
+  type Router,
+  Subscriber,
+  nowMs,
+  validateTopic,
+} from '../pubsub/index.js';
+import { fromWireRun, toWireRun } from '../transport/index.js';
+import { rejectionLabel, statusError, toStatusError } from './grpc-errors.js';
+
+/** Most events per Delivery message written to a subscriber. */
+const DELIVERY_EVENTS = 4096;
+
+const POLICY_FROM_WIRE: Record<string, OverflowPolicy | undefined> = {
+  OVERFLOW_POLICY_BLOCK: 'block',
+  OVERFLOW_POLICY_DROP_OLDEST: 'drop-oldest',
+  OVERFLOW_POLICY_DISCONNECT: 'disconnect',
+};
+
+/** What the client service needs from the node. */
+export interface ClientServiceContext {
+  readonly config: NodeConfig;
+  readonly router: Router;
+  readonly metrics: BrokerMetrics;
+  readonly log: Logger;
+  status(): StatusResponse;
+  isDraining(): boolean;
+}
+
+type SubscriberCall =
+  | grpc.ServerWritableStream<SubscribeRequest__Output, Delivery>
+  | grpc.ServerDuplexStream<SubscribeRequest__Output, Delivery>;
+
+/** The gRPC handlers of `BrokerClient`, plus closing of open subscriptions at shutdown. */
+export class ClientService {
+  private readonly validator: PayloadValidator;
+  private readonly open = new Map<Subscriber, SubscriberCall>();
+
+  constructor(private readonly ctx: ClientServiceContext) {
+    this.validator = new PayloadValidator(ctx.config.maxMessageBytes, ctx.config.maxDepth);
+  }
+
+  handlers(): BrokerClientHandlers {
+    return {
+      Publish: (call, callback) => {
+        this.publishOne(call.request)
+          .then((n) => callback(null, { accepted: n }))
+          .catch((e: unknown) => callback(this.reject(e)));
+      },
+      PublishStream: (call, callback) => {
+        void (async () => {
+          let accepted = 0;
+          try {
+            for await (const req of call as AsyncIterable<PublishRequest__Output>) {
+              accepted += await this.publishOne(req);
+            }
+            callback(null, { accepted });
+          } catch (e) {
+            callback(this.reject(e));
+          }
+        })();
+      },
+      Subscribe: (call) => this.subscribe(call, call.request),
+      SubscribeStream: (call) => {
+        let sub: Subscriber | undefined;
+        call.on('data', (req: SubscribeRequest__Output) => {
+          try {
+            if (sub === undefined) sub = this.subscribe(call, req);
+            else if (sub.disconnectReason === undefined) {
+              const topics = this.checkTopics(req.topics);
+              this.ctx.router.updateSubscriber(sub, topics);
+              call.write({ ack: true, topics: [...sub.topics] });
+            }
+          } catch (e) {
+            call.emit('error', this.reject(e));
+          }
+        });
+        call.on('end', () => call.end());
+      },
+      Status: (_call, callback) => callback(null, this.ctx.status()),
+    };
+  }
+
+  /** Ends every subscription stream (after writing what is queued, within `timeoutMs`). */
+  async closeAll(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ([...this.open.keys()].some((s) => s.queue.events > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10).unref());
+    }
+    for (const [sub, call] of this.open) {
+      sub.disconnect('node shutting down');
+      call.emit('error', statusError(grpc.status.UNAVAILABLE, 'node shutting down'));
+    }
+  }
+
+  private reject(e: unknown): grpc.ServiceError {
+    const err = toStatusError(e);
+    this.ctx.metrics.rejectedRequests.inc({ limit: rejectionLabel(e) });
+    if (err.code === grpc.status.INTERNAL)
+      this.ctx.log.log('error', 'request failed', { error: err.message });
+    return err as grpc.ServiceError;
+  }
+
+  private async publishOne(req: PublishRequest__Output): Promise<number> {
+    if (this.ctx.isDraining()) throw statusError(grpc.status.UNAVAILABLE, 'node is shutting down');
+    const now = nowMs();
+    const runs: EventRun[] = [];
+    let events = 0;
+    for (const w of req.runs ?? []) {
+      let run: EventRun;
+      try {
+        run = fromWireRun(w, this.ctx.config.maxTopicLength, now);
+      } catch (e) {
+        if (e instanceof Error && !(e.name === 'InvalidTopicError')) {
+          throw statusError(grpc.status.INVALID_ARGUMENT, e.message);
+        }
+        throw e;
+      }
+      this.validator.validate(run);
+      events += run.sizes.length;
+      runs.push(run);
+    }
+    await this.ctx.router.publish(runs);
+    return events;
+  }
+
+  private checkTopics(topics: readonly string[]): string[] {
+    if (topics.length === 0)
+      throw statusError(grpc.status.INVALID_ARGUMENT, 'subscribe needs at least one topic');
+    const unique = [...new Set(topics)];
+    if (unique.length > this.ctx.config.maxSubscriptions) {
+      throw new LimitExceededError(
+        'max-subscriptions',
+        `${unique.length} topic prefixes requested, at most ${this.ctx.config.maxSubscriptions} per subscriber`
+      );
+    }
+    for (const t of unique) validateTopic(t, this.ctx.config.maxTopicLength);
+    return unique;
+  }
+
+  private subscribe(call: SubscriberCall, req: SubscribeRequest__Output): Subscriber | undefined {
+    const { config, router, metrics } = this.ctx;
+    try {
+      if (this.ctx.isDraining())
+        throw statusError(grpc.status.UNAVAILABLE, 'node is shutting down');
+      const topics = this.checkTopics(req.topics ?? []);
+      if (router.subscriberCount >= config.maxSubscribers) {
+        throw new LimitExceededError(
+          'max-subscribers',
+          `this peer already serves ${config.maxSubscribers} subscribers`
+        );
+      }
+      const policy = POLICY_FROM_WIRE[req.overflow_policy ?? ''] ?? config.overflowPolicy;
+      const capacity = req.queue_capacity > 0 ? req.queue_capacity : config.subscriberQueue;
+      if (capacity > config.maxSubscriberQueue) {
+        throw new LimitExceededError(
+          'max-subscriber-queue',
+          `queue capacity ${capacity} asked, at most ${config.maxSubscriberQueue} events`
+        );
+      }
+      const sub = new Subscriber(
+        {
+          policy,
+          capacity,
+          maxBytes: config.subscriberQueueBytes,
+          blockTimeoutMs: config.blockTimeoutMs,
+        },
+        metrics
+      );
+      sub.setTopics(topics);
+      router.addSubscriber(sub);
+      this.open.set(sub, call);
+      call.write({ ack: true, topics: [...sub.topics] });
+      const cleanup = (): void => {
+        router.removeSubscriber(sub);
+        this.open.delete(sub);
+        sub.disconnect('subscriber went away');
+      };
+      call.on('cancelled', cleanup);
+      call.on('close', cleanup);
+      call.on('error', cleanup);
+      sub.whenDisconnected((reason) => {
+        router.removeSubscriber(sub);
+        this.open.delete(sub);
+        if (reason !== 'subscriber went away' && reason !== 'node shutting down') {
+          call.emit('error', statusError(grpc.status.RESOURCE_EXHAUSTED, reason));
+        }
+      });
+      void this.writeLoop(sub, call);
+      return sub;
+    } catch (e) {
+      call.emit('error', this.reject(e));
+      return undefined;
+    }
+  }
+
+  private async writeLoop(sub: Subscriber, call: SubscriberCall): Promise<void> {
+    const metrics = this.ctx.metrics;
+    while (sub.disconnectReason === undefined) {
+      await sub.queue.waitForData();
+      if (sub.disconnectReason !== undefined) return;
+      const runs = sub.queue.take(DELIVERY_EVENTS, 4 * 1024 * 1024);
+      if (runs.length === 0) continue;
+      const dropped = sub.droppedUnreported;
+      sub.droppedUnreported = 0;
+      const ok = call.write({
+        runs: runs.map(toWireRun),
+        dropped_total: sub.droppedTotal,
+        dropped_since_last: dropped,
+      });
+      for (const r of runs)
+        metrics.delivered(r.topic, r.sizes.length, r.data.length, r.publishTimeMs);
+      if (!ok) await waitDrain(call, sub);
+    }
+  }
+}
+
+function waitDrain(call: SubscriberCall, sub: Subscriber): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      clearInterval(check);
+      resolve();
+    };
+    // A subscriber cut off while the stream is full never drains: stop waiting then.
+    const check = setInterval(() => sub.disconnectReason !== undefined && done(), 100);
+    check.unref();
+    call.on('drain', done);
+  });
+}

@@ -1,0 +1,389 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../config/index.js';
+import type { PeerFrame, PeerFrame__Output } from '../gen/broker/v1/PeerFrame.js';
+import {
+  type EventRun,
+  type PeerSink,
+  type PubSubObserver,
+  type Router,
+  RunQueue,
+  TopicFilter,
+  WaitTimeoutError,
+  validateTopic,
+  withTimeout,
+} from '../pubsub/index.js';
+import { PeerProtocolError } from './errors.js';
+import { fromWireRun, toWireRun } from './wire-runs.js';
+
+/** Protocol version carried in Hello; a peer with another version is refused. */
+export const PROTOCOL_VERSION = 1;
+
+/** The stream under a link: the dialer's client call or the acceptor's server call. */
+export type LinkStream =
+  | grpc.ClientDuplexStream<PeerFrame, PeerFrame__Output>
+  | grpc.ServerDuplexStream<PeerFrame__Output, PeerFrame>;
+
+/** Settings shared by all links of a node. */
+export interface LinkSettings {
+  readonly localId: string;
+  readonly incarnation: string;
+  readonly queueEvents: number;
+  readonly queueBytes: number;
+  /** Receive window granted to the remote side, in events. */
+  readonly credit: number;
+  readonly batchEvents: number;
+  readonly batchBytes: number;
+  readonly enqueueTimeoutMs: number;
+  readonly maxTopicLength: number;
+  /** Most prefixes a peer may announce. */
+  readonly maxPeerTopics: number;
+  readonly handshakeTimeoutMs: number;
+}
+
+/** What a peer said about itself in Hello. */
+export interface RemoteHello {
+  readonly peerId: string;
+  readonly incarnation: string;
+  readonly initialCredit: number;
+}
+
+/**
+ * One established (or establishing) link to a peer over one bidirectional stream. Outbound
+ * events wait in a bounded queue and are sent in batches while the peer has granted credit;
+ * inbound batches are delivered to local subscribers one after another and credit is granted
+ * back as they are queued there, so a stalled subscriber (policy block) stalls this link and,
+ * through the sender's full queue, its publishers.
+ */
+export class PeerLink implements PeerSink {
+  peerId = '';
+  remote: RemoteHello | undefined;
+  readonly filter = new TopicFilter();
+  filterTopics: string[] = [];
+  readonly queue: RunQueue;
+  /** Events we may still send; granted by the peer. */
+  credits = 0;
+  private creditWaiter: (() => void) | undefined;
+  private sendSeq = 0;
+  private recvSeq = 0;
+  /** Events received but not yet granted back; bounded by the window we granted. */
+  private ungranted = 0;
+  /** Events the remote may still send us; it must never go below zero. */
+  private remoteAllowance: number;
+  private inbound: Promise<void> = Promise.resolve();
+  private closedReason: string | undefined;
+  private readonly closedPromise: Promise<string>;
+  private resolveClosed!: (reason: string) => void;
+  private helloResolve: ((h: RemoteHello) => void) | undefined;
+  private helloReject: ((e: Error) => void) | undefined;
+  private subscriptionVersion = 0;
+  private raftWarned = false;
+  /** Set synchronously on Hello: frames that follow it in the same read are legal. */
+  private helloReceived = false;
+
+  constructor(
+    private readonly stream: LinkStream,
+    readonly role: 'dialer' | 'acceptor',
+    private readonly settings: LinkSettings,
+    private readonly router: Router,
+    private readonly observer: PubSubObserver,
+    private readonly log: Logger
+  ) {
+    this.queue = new RunQueue(settings.queueEvents, settings.queueBytes, 'peer link queue');
+    this.remoteAllowance = settings.credit;
+    this.closedPromise = new Promise((r) => (this.resolveClosed = r));
+    stream.on('data', (f: PeerFrame__Output) => this.onFrame(f));
+    stream.on('error', (e: Error) => this.close(`stream error: ${e.message}`, false));
+    stream.on('end', () => this.close('stream ended by peer', false));
+    stream.on('close', () => this.close('stream closed', false));
+  }
+
+  /** Resolves with the reason once the link is closed. */
+  get closed(): Promise<string> {
+    return this.closedPromise;
+  }
+
+  get isClosed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  /**
+   * Exchanges Hello: the dialer speaks first, the acceptor answers after checking. Rejects
+   * (and closes) on timeout or a bad Hello.
+   */
+  async handshake(check: (h: RemoteHello) => string | undefined): Promise<RemoteHello> {
+    const got = new Promise<RemoteHello>((resolve, reject) => {
+      this.helloResolve = resolve;
+      this.helloReject = reject;
+    });
+    if (this.role === 'dialer') this.sendHello();
+    let hello: RemoteHello;
+    try {
+      hello = await withTimeout(got, this.settings.handshakeTimeoutMs, 'peer handshake');
+    } catch (e) {
+      this.close(`handshake failed: ${(e as Error).message}`, true);
+      throw e;
+    }
+    const problem = check(hello);
+    if (problem !== undefined) {
+      this.goodbye(problem);
+      this.close(problem, true);
+      throw new PeerProtocolError(hello.peerId, problem);
+    }
+    if (this.role === 'acceptor') this.sendHello();
+    this.peerId = hello.peerId;
+    this.remote = hello;
+    void this.sendLoop();
+    return hello;
+  }
+
+  /** Announces our complete local filter. */
+  sendSubscriptions(topics: readonly string[]): void {
+    if (this.closedReason !== undefined) return;
+    this.subscriptionVersion++;
+    this.write({ subscriptions: { topics: [...topics], version: this.subscriptionVersion } });
+  }
+
+  enqueue(run: EventRun): Promise<void> | undefined {
+    if (this.closedReason !== undefined) {
+      this.observer.dropped('peer_unavailable', run.sizes.length);
+      return undefined;
+    }
+    const rest = this.queue.offer(run);
+    if (rest === undefined) return undefined;
+    return this.enqueueSlow(rest);
+  }
+
+  private async enqueueSlow(run: EventRun): Promise<void> {
+    let rest: EventRun | undefined = run;
+    while (rest !== undefined) {
+      try {
+        await withTimeout(
+          this.queue.waitForRoom(),
+          this.settings.enqueueTimeoutMs,
+          `peer ${this.peerId} queue`
+        );
+      } catch (e) {
+        if (!(e instanceof WaitTimeoutError)) throw e;
+        this.observer.dropped('peer_queue_timeout', rest.sizes.length);
+        this.log.log('warn', 'peer queue stayed full; events dropped for this peer', {
+          remote: this.peerId,
+          events: rest.sizes.length,
+        });
+        return;
+      }
+      if (this.closedReason !== undefined) {
+        this.observer.dropped('peer_unavailable', rest.sizes.length);
+        return;
+      }
+      rest = this.queue.offer(rest);
+    }
+  }
+
+  /** Waits until everything queued was written (or `timeoutMs` passed). */
+  async flush(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.queue.events > 0 && this.closedReason === undefined && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10).unref());
+    }
+    return this.queue.events === 0;
+  }
+
+  /** Says goodbye (best effort) and closes. */
+  shutdown(reason: string): void {
+    this.goodbye(reason);
+    this.close(reason, true);
+  }
+
+  /** Closes the link; queued events are dropped and counted. Idempotent. */
+  close(reason: string, endStream: boolean): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    const lost = this.queue.clear();
+    this.queue.close(reason);
+    if (lost > 0) this.observer.dropped('peer_unavailable', lost);
+    this.creditWaiter?.();
+    this.helloReject?.(new PeerProtocolError(this.peerId || '?', reason));
+    this.router.removePeer(this.peerId, this);
+    if (endStream) {
+      try {
+        this.stream.end();
+      } catch {
+        // already ended
+      }
+    }
+    if ('cancel' in this.stream && !endStream) this.stream.cancel();
+    this.resolveClosed(reason);
+  }
+
+  private sendHello(): void {
+    this.write({
+      hello: {
+        peer_id: this.settings.localId,
+        protocol_version: PROTOCOL_VERSION,
+        incarnation: this.settings.incarnation,
+        initial_credit: this.settings.credit,
+      },
+    });
+  }
+
+  private goodbye(reason: string): void {
+    if (this.closedReason === undefined) this.write({ goodbye: { reason } });
+  }
+
+  private write(frame: PeerFrame): boolean {
+    try {
+      return this.stream.write(frame);
+    } catch (e) {
+      this.close(`write failed: ${(e as Error).message}`, false);
+      return true;
+    }
+  }
+
+  private async sendLoop(): Promise<void> {
+    while (this.closedReason === undefined) {
+      await this.queue.waitForData();
+      if (this.closedReason !== undefined) return;
+      if (this.credits <= 0) {
+        await new Promise<void>((r) => (this.creditWaiter = r));
+        this.creditWaiter = undefined;
+        continue;
+      }
+      const runs = this.queue.take(
+        Math.min(this.credits, this.settings.batchEvents),
+        this.settings.batchBytes
+      );
+      let events = 0;
+      let bytes = 0;
+      for (const r of runs) {
+        events += r.sizes.length;
+        bytes += r.data.length;
+      }
+      this.credits -= events;
+      this.sendSeq++;
+      const ok = this.write({ envelopes: { runs: runs.map(toWireRun), seq: this.sendSeq } });
+      this.observer.forwarded(events, bytes);
+      if (!ok && this.closedReason === undefined) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            this.stream.off('drain', done);
+            clearInterval(check);
+            resolve();
+          };
+          // The close check keeps a dead stream from parking the loop forever.
+          const check = setInterval(() => this.closedReason !== undefined && done(), 200);
+          check.unref();
+          this.stream.on('drain', done);
+        });
+      }
+    }
+  }
+
+  private onFrame(f: PeerFrame__Output): void {
+    if (this.closedReason !== undefined) return;
+    try {
+      switch (f.body) {
+        case 'hello':
+          return this.onHello(f.hello ?? null);
+        case 'envelopes':
+          return this.onEnvelopes(f.envelopes ?? null);
+        case 'subscriptions':
+          return this.onSubscriptions(f.subscriptions?.topics ?? []);
+        case 'credit': {
+          const n = Number(f.credit?.events ?? 0);
+          if (!Number.isSafeInteger(n) || n < 0) throw new Error('bad credit');
+          this.credits += n;
+          this.creditWaiter?.();
+          return;
+        }
+        case 'goodbye':
+          this.log.log('info', 'peer said goodbye', {
+            remote: this.peerId,
+            reason: f.goodbye?.reason ?? '',
+          });
+          return this.close(`peer said goodbye: ${f.goodbye?.reason ?? ''}`, true);
+        case 'raft':
+          if (!this.raftWarned) {
+            this.raftWarned = true;
+            this.log.log('warn', 'raft frames are not handled by this version; ignored', {
+              remote: this.peerId,
+            });
+          }
+          return;
+        default:
+          throw new Error('frame without a body');
+      }
+    } catch (e) {
+      const err =
+        e instanceof PeerProtocolError
+          ? e
+          : new PeerProtocolError(this.peerId || '?', (e as Error).message);
+      this.log.log('warn', 'closing peer link after protocol error', {
+        remote: this.peerId,
+        error: err.message,
+      });
+      this.goodbye(err.message);
+      this.close(err.message, true);
+    }
+  }
+
+  private onHello(h: PeerFrame__Output['hello']): void {
+    if (this.helloReceived || this.helloResolve === undefined) throw new Error('unexpected Hello');
+    if (h === null || h === undefined || h.peer_id === '') throw new Error('Hello without peer id');
+    if (h.protocol_version !== PROTOCOL_VERSION) {
+      throw new Error(
+        `protocol version ${h.protocol_version} not supported (want ${PROTOCOL_VERSION})`
+      );
+    }
+    const credit = Number(h.initial_credit);
+    if (!Number.isSafeInteger(credit) || credit <= 0)
+      throw new Error('Hello with no initial credit');
+    this.helloReceived = true;
+    this.credits = credit;
+    const resolve = this.helloResolve;
+    this.helloResolve = undefined;
+    this.helloReject = undefined;
+    resolve({ peerId: h.peer_id, incarnation: h.incarnation, initialCredit: credit });
+  }
+
+  private onEnvelopes(b: PeerFrame__Output['envelopes']): void {
+    if (!this.helloReceived) throw new Error('envelopes before Hello');
+    if (b === null || b === undefined) throw new Error('empty envelope frame');
+    const seq = Number(b.seq);
+    if (seq !== this.recvSeq + 1)
+      throw new Error(`envelope batch ${seq} out of sequence (expected ${this.recvSeq + 1})`);
+    this.recvSeq = seq;
+    const runs = b.runs.map((w) => fromWireRun(w, this.settings.maxTopicLength));
+    let events = 0;
+    for (const r of runs) events += r.sizes.length;
+    this.remoteAllowance -= events;
+    if (this.remoteAllowance < 0) throw new Error('peer sent more events than it had credit for');
+    this.inbound = this.inbound
+      .then(() => this.router.deliverFromPeer(runs))
+      .then(() => this.grant(events))
+      .catch((e: unknown) => this.close(`delivery failed: ${(e as Error).message}`, true));
+  }
+
+  private grant(events: number): void {
+    this.ungranted += events;
+    // Credit goes back in chunks of a quarter window: fewer frames, and the sender never
+    // runs dry while we are keeping up.
+    if (this.ungranted * 4 >= this.settings.credit) {
+      const n = this.ungranted;
+      this.ungranted = 0;
+      this.remoteAllowance += n;
+      this.write({ credit: { events: n } });
+    }
+  }
+
+  private onSubscriptions(topics: string[]): void {
+    if (!this.helloReceived) throw new Error('subscriptions before Hello');
+    if (topics.length > this.settings.maxPeerTopics) {
+      throw new Error(
+        `subscription update with ${topics.length} prefixes exceeds ${this.settings.maxPeerTopics}`
+      );
+    }
+    for (const t of topics) validateTopic(t, this.settings.maxTopicLength);
+    this.filterTopics = [...topics].sort();
+    this.filter.replace(topics);
+  }
+}

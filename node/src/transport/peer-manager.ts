@@ -1,0 +1,328 @@
+import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { type HostPort, type Logger, type NodeConfig, formatHostPort } from '../config/index.js';
+import type { BrokerPeerClient } from '../gen/broker/v1/BrokerPeer.js';
+import type { PeerFrame, PeerFrame__Output } from '../gen/broker/v1/PeerFrame.js';
+import type { PubSubObserver, Router } from '../pubsub/index.js';
+import { backoffDelay, sleep } from './backoff.js';
+import { type DialTarget, PeerResolver } from './discovery.js';
+import { type LinkSettings, PeerLink, type RemoteHello } from './peer-link.js';
+import { loadProtos } from './proto.js';
+
+/** A peer's state as `status` shows it. */
+export interface PeerView {
+  id: string;
+  address: string;
+  state: 'connecting' | 'connected' | 'backoff' | 'inbound' | 'redundant';
+  topics: string[];
+  queuedEvents: number;
+  credits: number;
+  connectionAttempts: number;
+  lastError: string;
+}
+
+interface Dialer {
+  readonly target: DialTarget;
+  state: PeerView['state'];
+  attempts: number;
+  lastError: string;
+  link: PeerLink | undefined;
+  learnedId: string | undefined;
+  readonly abort: AbortController;
+  client: BrokerPeerClient | undefined;
+}
+
+/** Counters the manager reports to metrics. */
+export interface ConnectionObserver {
+  attempt(result: 'success' | 'failure'): void;
+}
+
+/**
+ * Keeps the full mesh: dials the peers whose id is larger than ours (the smaller id always
+ * originates, so each pair has exactly one link), accepts links from smaller ids, reconnects
+ * with capped exponential backoff and jitter, and announces our subscription filter.
+ */
+export class PeerManager {
+  readonly incarnation = randomBytes(8).toString('hex');
+  private readonly links = new Map<string, PeerLink>();
+  private readonly dialers = new Map<string, Dialer>();
+  private readonly settings: LinkSettings;
+  private stopped = false;
+  private readonly stop = new AbortController();
+
+  constructor(
+    private readonly config: NodeConfig,
+    private readonly router: Router,
+    private readonly observer: PubSubObserver,
+    private readonly connections: ConnectionObserver,
+    private readonly channelCredentials: grpc.ChannelCredentials,
+    private readonly log: Logger
+  ) {
+    this.settings = {
+      localId: config.id,
+      incarnation: this.incarnation,
+      queueEvents: config.peerQueue,
+      queueBytes: config.peerQueueBytes,
+      credit: config.peerCredit,
+      batchEvents: config.peerBatchEvents,
+      batchBytes: Math.max(config.maxMessageBytes, Math.floor(config.maxBatchBytes / 2)),
+      enqueueTimeoutMs: config.publishTimeoutMs,
+      maxTopicLength: config.maxTopicLength,
+      maxPeerTopics: config.maxSubscriptions * config.maxSubscribers,
+      handshakeTimeoutMs: 5000,
+    };
+    router.onLocalFilterChange(() => {
+      const topics = router.localFilter.prefixes();
+      for (const link of this.links.values()) link.sendSubscriptions(topics);
+    });
+  }
+
+  /** Starts dialing (static peers now, DNS peers as they are discovered). */
+  start(): void {
+    for (const p of this.config.peers) {
+      if (p.id > this.config.id) {
+        this.startDialer({ key: p.id, address: p.address, expectedId: p.id });
+      }
+    }
+    if (this.config.peersDns !== undefined) void this.discoveryLoop(this.config.peersDns);
+  }
+
+  /** Peers with an established link. */
+  connectedCount(): number {
+    return this.links.size;
+  }
+
+  queuedEvents(): number {
+    let n = 0;
+    for (const l of this.links.values()) n += l.queue.events;
+    return n;
+  }
+
+  /** Ids of connected peers. */
+  connectedIds(): string[] {
+    return [...this.links.keys()].sort();
+  }
+
+  /** The state of every known peer, for `status`. */
+  view(): PeerView[] {
+    const out = new Map<string, PeerView>();
+    for (const d of this.dialers.values()) {
+      const id = d.link?.peerId || d.learnedId || d.target.expectedId || '';
+      const link = d.link !== undefined && !d.link.isClosed ? d.link : undefined;
+      out.set(id || d.target.key, {
+        id,
+        address: formatHostPort(d.target.address),
+        state: d.state,
+        topics: link?.filterTopics ?? [],
+        queuedEvents: link?.queue.events ?? 0,
+        credits: link?.credits ?? 0,
+        connectionAttempts: d.attempts,
+        lastError: d.lastError,
+      });
+    }
+    for (const [id, link] of this.links) {
+      if (link.role !== 'acceptor') continue;
+      out.set(id, {
+        id,
+        address: '',
+        state: 'inbound',
+        topics: link.filterTopics,
+        queuedEvents: link.queue.events,
+        credits: link.credits,
+        connectionAttempts: 0,
+        lastError: '',
+      });
+    }
+    for (const p of this.config.peers) {
+      if (p.id < this.config.id && !this.links.has(p.id)) {
+        out.set(p.id, {
+          id: p.id,
+          address: formatHostPort(p.address),
+          state: 'connecting',
+          topics: [],
+          queuedEvents: 0,
+          credits: 0,
+          connectionAttempts: 0,
+          lastError: 'waiting for the peer to dial (smaller id originates)',
+        });
+      }
+    }
+    return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Handles an inbound Link call. */
+  accept(call: grpc.ServerDuplexStream<PeerFrame__Output, PeerFrame>): void {
+    if (this.stopped) {
+      call.destroy(new Error('shutting down'));
+      return;
+    }
+    const link = new PeerLink(
+      call,
+      'acceptor',
+      this.settings,
+      this.router,
+      this.observer,
+      this.log
+    );
+    link
+      .handshake((h) => this.checkInbound(h))
+      .then((h) => this.register(link, h))
+      .catch((e: unknown) =>
+        this.log.log('debug', 'inbound link refused', { error: (e as Error).message })
+      );
+  }
+
+  /**
+   * Graceful stop: no more dialing, flush every link's queue (bounded by `timeoutMs`), say
+   * goodbye, close.
+   */
+  async shutdown(timeoutMs: number): Promise<void> {
+    this.stopped = true;
+    this.stop.abort();
+    await Promise.all([...this.links.values()].map((l) => l.flush(timeoutMs)));
+    for (const l of this.links.values()) l.shutdown('peer shutting down');
+    for (const d of this.dialers.values()) {
+      d.abort.abort();
+      d.client?.close();
+    }
+  }
+
+  private checkInbound(h: RemoteHello): string | undefined {
+    if (h.peerId === this.config.id) return 'connected to itself';
+    if (h.peerId > this.config.id)
+      return `redundant link: ${this.config.id} dials ${h.peerId}, not the other way`;
+    return undefined;
+  }
+
+  private register(link: PeerLink, h: RemoteHello): void {
+    const old = this.links.get(h.peerId);
+    if (old !== undefined && old !== link)
+      old.close('replaced by a new link from the same peer', true);
+    this.links.set(h.peerId, link);
+    this.router.addPeer(link);
+    link.sendSubscriptions(this.router.localFilter.prefixes());
+    this.log.log('info', 'peer link up', {
+      remote: h.peerId,
+      role: link.role,
+      incarnation: h.incarnation,
+    });
+    void link.closed.then((reason) => {
+      if (this.links.get(h.peerId) === link) this.links.delete(h.peerId);
+      this.log.log(this.stopped ? 'debug' : 'info', 'peer link down', { remote: h.peerId, reason });
+    });
+  }
+
+  private startDialer(target: DialTarget): void {
+    if (this.dialers.has(target.key)) return;
+    const d: Dialer = {
+      target,
+      state: 'connecting',
+      attempts: 0,
+      lastError: '',
+      link: undefined,
+      learnedId: undefined,
+      abort: new AbortController(),
+      client: undefined,
+    };
+    this.dialers.set(target.key, d);
+    void this.dialLoop(d);
+  }
+
+  private newClient(address: HostPort): BrokerPeerClient {
+    const protos = loadProtos();
+    const Ctor = protos.broker.v1.BrokerPeer;
+    return new Ctor(formatHostPort(address), this.channelCredentials, {
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.max_receive_message_length': this.config.maxBatchBytes + 65536,
+      'grpc.max_send_message_length': this.config.maxBatchBytes + 65536,
+      // Reconnects are ours (with jitter); keep grpc's own reconnect quick.
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': this.config.reconnectMaxMs,
+    });
+  }
+
+  private async dialLoop(d: Dialer): Promise<void> {
+    let failures = 0;
+    while (!this.stopped && !d.abort.signal.aborted) {
+      d.state = 'connecting';
+      d.attempts++;
+      d.client ??= this.newClient(d.target.address);
+      const call = d.client.Link({ deadline: Infinity });
+      const link = new PeerLink(
+        call,
+        'dialer',
+        this.settings,
+        this.router,
+        this.observer,
+        this.log
+      );
+      d.link = link;
+      let hello: RemoteHello | undefined;
+      try {
+        hello = await link.handshake((h) => this.checkOutbound(d, h));
+      } catch (e) {
+        d.lastError = (e as Error).message;
+      }
+      if (hello !== undefined) {
+        this.connections.attempt('success');
+        failures = 0;
+        d.state = 'connected';
+        d.lastError = '';
+        d.learnedId = hello.peerId;
+        this.register(link, hello);
+        d.lastError = await link.closed;
+      } else {
+        this.connections.attempt('failure');
+        if ((d.state as PeerView['state']) === 'redundant') return;
+      }
+      d.link = undefined;
+      if (this.stopped) return;
+      d.state = 'backoff';
+      const delay = backoffDelay(failures, this.config.reconnectBaseMs, this.config.reconnectMaxMs);
+      failures++;
+      await sleep(delay, d.abort.signal);
+    }
+  }
+
+  private checkOutbound(d: Dialer, h: RemoteHello): string | undefined {
+    if (h.peerId === this.config.id) {
+      d.state = 'redundant';
+      return 'connected to itself';
+    }
+    if (d.target.expectedId !== undefined && h.peerId !== d.target.expectedId) {
+      return `expected peer ${d.target.expectedId} at ${d.target.key} but found ${h.peerId}`;
+    }
+    if (h.peerId < this.config.id) {
+      // Discovered by DNS: the smaller id dials us instead.
+      d.state = 'redundant';
+      d.learnedId = h.peerId;
+      return `redundant link: ${h.peerId} dials ${this.config.id}`;
+    }
+    return undefined;
+  }
+
+  private async discoveryLoop(name: string): Promise<void> {
+    const port = this.config.peersDnsPort ?? this.config.listen.port;
+    const resolver = new PeerResolver(this.config.dnsServers);
+    while (!this.stopped) {
+      try {
+        const targets = await resolver.resolve(name, port);
+        const keys = new Set(targets.map((t) => t.key));
+        for (const t of targets) this.startDialer(t);
+        // A peer that left DNS is not redialed once its link ends (its pod is gone).
+        for (const [key, d] of this.dialers) {
+          if (!keys.has(key) && d.state !== 'connected') {
+            d.abort.abort();
+            d.client?.close();
+            this.dialers.delete(key);
+          }
+        }
+      } catch (e) {
+        this.log.log('warn', 'peer discovery failed', { name, error: (e as Error).message });
+      }
+      await sleep(this.config.peersDnsIntervalMs, this.stop.signal);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType as ClientProto } from '../gen/client.js';
+import type { ProtoGrpcType as PeerProto } from '../gen/peer.js';
+
+/** Loader options matching scripts/gen-proto.sh, so the generated types describe the objects. */
+const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+/**
+ * The `proto/` folder: found by walking up from this module, so it works from the sources
+ * (node/src/transport) and from the build (dist/node/src/transport).
+ */
+export function protoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'proto', 'broker', 'v1', 'client.proto'))) return join(dir, 'proto');
+    dir = dirname(dir);
+  }
+  throw new Error('proto/broker/v1/client.proto not found above ' + fileURLToPath(import.meta.url));
+}
+
+let cached: (ClientProto & PeerProto) | undefined;
+
+/** The client and peer services, loaded once per process. */
+export function loadProtos(): ClientProto & PeerProto {
+  if (cached !== undefined) return cached;
+  const root = protoRoot();
+  const def = protoLoader.loadSync(['broker/v1/client.proto', 'broker/v1/peer.proto'], {
+    ...LOADER_OPTIONS,
+    includeDirs: [root],
+  });
+  cached = grpc.loadPackageDefinition(def) as unknown as ClientProto & PeerProto;
+  return cached;
+}
