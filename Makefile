@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.install-stamp
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help deps proto build lint test test-unit test-sim test-cluster test-k8s sim bench-raft bench-pubsub bench-data run k8s-bin dev-cluster clean
+.PHONY: help deps proto build lint test test-unit test-raft fuzz-raft test-sim test-cluster test-k8s sim bench-raft bench-pubsub bench-data run k8s-bin dev-cluster clean
 
 help: ## show this help
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -49,6 +49,12 @@ bench-pubsub: build ## benchmark: pub/sub throughput and latency across real bro
 
 test-unit: deps ## run only the pure unit and scripted tests
 	npm test -- test/raft test/storage test/lincheck test/data
+
+test-raft: deps ## run only the Raft library tests (paper sections, golden scripts, randomized)
+	npm test -- test/raft
+
+fuzz-raft: deps ## the Raft library's randomized safety test over 500 seeds (heavier than CI)
+	RAFT_FUZZ_SEEDS=500 npm test -- test/raft/randomized
 
 test-sim: deps ## run only the deterministic Raft simulation suite
 	npm test -- test/sim
