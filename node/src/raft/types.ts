@@ -193,6 +193,11 @@ export interface Config {
   readonly preVote?: boolean;
   readonly readOnlyOption?: ReadOnlyOption;
   readonly disableProposalForwarding?: boolean;
+  /**
+   * Bound on read-index requests queued at a leader (waiting for a commit in its term or for
+   * a heartbeat quorum). Further requests throw ProposalDroppedError. Default 4096.
+   */
+  readonly maxPendingReadIndex?: number;
   /** Seeded source of randomness in [0, 1) for election timeouts. The library never uses Math.random. */
   readonly random: () => number;
   readonly logger?: Logger;
