@@ -237,3 +237,27 @@ describe('CheckQuorum', () => {
     expect(net.node('1').raw.status().softState).toEqual({ state: 'follower', lead: '2' });
   });
 });
+
+describe('forgetLeader', () => {
+  test('with prevote + checkquorum, a follower that forgets its leader grants pre-votes at once', () => {
+    const net = Network.create(['1', '2', '3'], { checkQuorum: true, preVote: true });
+    net.campaign('1');
+    // Leader 1 is cut off from 3 only; 2 still hears from it (lease held).
+    net.cutLink('1', '3');
+    net.campaign('3');
+    expect(net.node('3').raw.status().softState.state).not.toBe('leader');
+    // The host decides 1 is gone for good and tells 2 to forget it.
+    net.isolate('1');
+    net.node('2').raw.forgetLeader();
+    expect(net.node('2').raw.status().softState.lead).toBe('');
+    net.campaign('3');
+    expect(net.node('3').raw.status().softState.state).toBe('leader');
+  });
+
+  test('a leader ignores forgetLeader', () => {
+    const net = Network.create(['1', '2', '3']);
+    net.campaign('1');
+    net.node('1').raw.forgetLeader();
+    expect(net.node('1').raw.status().softState).toEqual({ state: 'leader', lead: '1' });
+  });
+});

@@ -227,3 +227,34 @@ describe('snapshots', () => {
     expect(net.appliedData('2')).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'post']);
   });
 });
+
+describe('flow control recovery', () => {
+  test('a full window whose messages were all lost recovers through a heartbeat round', () => {
+    const net = Network.create(['1', '2'], { maxInflightMsgs: 2 });
+    net.campaign('1');
+    const raw = net.node('1').raw;
+    for (let i = 0; i < 6; i++) raw.propose(enc(`x${i}`));
+    net.processReady('1');
+    // Lose every append of the full window.
+    net.inflight = [];
+    expect(raw.status().progress.get('2')?.paused).toBe(true);
+    net.tick('1');
+    net.stabilize();
+    net.tick('1');
+    net.stabilize();
+    expect(net.appliedData('2')).toHaveLength(6);
+  });
+});
+
+describe('probe recovery without new entries', () => {
+  test('a caught-up follower in probe returns to replicate on its next ack', () => {
+    const net = Network.create(['1', '2']);
+    net.campaign('1');
+    const raw = net.node('1').raw;
+    raw.reportUnreachable('2');
+    expect(raw.status().progress.get('2')?.state).toBe('probe');
+    net.tick('1');
+    net.stabilize();
+    expect(raw.status().progress.get('2')?.state).toBe('replicate');
+  });
+});

@@ -13,6 +13,7 @@ import {
   type Config,
   type ConfState,
   type Entry,
+  type Logger,
   type Message,
   type ReadState,
 } from '../../node/src/raft/index.js';
@@ -44,6 +45,7 @@ export interface NodeOptions {
   random?: () => number;
   /** When set (and random is not), node k of Network.create gets seeded(seed + k). */
   seed?: number;
+  logger?: Logger;
 }
 
 export interface TestNode {
@@ -52,6 +54,8 @@ export interface TestNode {
   storage: MemoryStorage;
   /** Every entry the node applied, in order (normal and conf change). */
   applied: Entry[];
+  /** Indexes of snapshots the node installed from a leader (its applied list jumps there). */
+  snapshotsInstalled: Set<number>;
   readStates: ReadState[];
   conf: ConfState;
   opts: NodeOptions;
@@ -73,6 +77,7 @@ export function makeConfig(
     storage,
     applied,
     random: opts.random ?? (() => 0),
+    ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.preVote !== undefined ? { preVote: opts.preVote } : {}),
     ...(opts.checkQuorum !== undefined ? { checkQuorum: opts.checkQuorum } : {}),
     ...(opts.maxSizePerMsg !== undefined ? { maxSizePerMsg: opts.maxSizePerMsg } : {}),
@@ -121,6 +126,7 @@ export class Network {
       raw,
       storage,
       applied: [],
+      snapshotsInstalled: new Set(),
       readStates: [],
       conf: storage.initialState().confState,
       opts,
@@ -141,6 +147,7 @@ export class Network {
     const applied = old.storage.snapshot().meta.index;
     const n = this.addNode(id, old.storage, old.opts, applied);
     n.applied = old.applied.filter((e) => e.index <= applied);
+    n.snapshotsInstalled = old.snapshotsInstalled;
     n.conf = old.storage.snapshot().meta.confState;
     this.inflight = this.inflight.filter((m) => m.to !== id);
     return n;
@@ -174,6 +181,7 @@ export class Network {
     if (rd.hardState) n.storage.setHardState(rd.hardState);
     for (const m of rd.messages) this.inflight.push(m);
     if (rd.snapshot) {
+      n.snapshotsInstalled.add(rd.snapshot.meta.index);
       n.conf = rd.snapshot.meta.confState;
       n.applied = n.applied.filter((e) => e.index <= rd.snapshot!.meta.index);
     }

@@ -306,3 +306,40 @@ describe('conf change codec and restore', () => {
     );
   });
 });
+
+describe('invalid conf changes', () => {
+  test('a change the configuration cannot take is refused at proposal time', () => {
+    const net = Network.create(['1', '2', '3']);
+    net.campaign('1');
+    const bad: ConfChangeV2 = {
+      transition: 'auto',
+      changes: [
+        { type: 'remove', node: '1' },
+        { type: 'remove', node: '2' },
+        { type: 'remove', node: '3' },
+      ],
+    };
+    expect(() => net.node('1').raw.proposeConfChange(bad)).toThrow(
+      /invalid conf change: removed all voters/
+    );
+    // Nothing was appended and the next valid change is accepted.
+    expect(net.node('1').raw.proposeConfChange(addVoter('4'))).toEqual({ index: 2, term: 1 });
+  });
+
+  test('an invalid committed change is ignored without touching the tracker', () => {
+    const s = new MemoryStorage(confState({ voters: ['1', '2'], learners: ['3'] }));
+    const raw = new RawNode(makeConfig('1', s, {}));
+    const before = raw.status().config;
+    const cs = raw.applyConfChange({
+      transition: 'joint-implicit',
+      changes: [
+        // Would flip 3's shared progress to voter before the next change fails.
+        { type: 'add-voter', node: '3' },
+        { type: 'remove', node: '' },
+      ],
+    });
+    expect(cs).toEqual(before);
+    expect(raw.raft.trk.progress.get('1')?.isLearner).toBe(false);
+    expect(raw.raft.trk.progress.get('3')?.isLearner).toBe(true);
+  });
+});

@@ -75,6 +75,28 @@ describe('read index (safe)', () => {
     expect(net.node('1').readStates.map((r) => r.index)).toEqual([1]);
   });
 
+  test('a deposed leader cut off from the majority serves no (stale) read', () => {
+    const net = Network.create(['1', '2', '3']);
+    net.campaign('1');
+    net.isolate('1');
+    net.campaign('2');
+    net.node('2').raw.propose(enc('newer'));
+    net.stabilize();
+    expect(net.appliedData('3')).toEqual(['newer']);
+    // 1 still believes it leads term 1; its read needs a heartbeat quorum it cannot get.
+    expect(net.node('1').raw.status().softState.state).toBe('leader');
+    net.node('1').raw.readIndex(enc('stale?'));
+    net.tick('1', 3);
+    net.stabilize();
+    expect(net.node('1').readStates).toEqual([]);
+    // Once healed, the new leader's heartbeat (higher term) makes it step down.
+    net.heal();
+    net.tick('2');
+    net.stabilize();
+    expect(net.node('1').raw.status().softState.state).toBe('follower');
+    expect(net.node('1').readStates).toEqual([]);
+  });
+
   test('reads without a leader are dropped', () => {
     const net = Network.create(['1', '2', '3']);
     expect(() => net.node('1').raw.readIndex(enc('x'))).toThrow(ProposalDroppedError);

@@ -28,6 +28,15 @@ interface Mutable {
   learnersNext: Set<string>;
   autoLeave: boolean;
   progress: Map<string, Progress>;
+  /**
+   * Learner flags to set on shared Progress objects, applied only once the whole change has
+   * validated: a refused change must leave the tracker untouched.
+   */
+  learnerFlags: Map<string, boolean>;
+}
+
+function isLearnerIn(m: Mutable, id: string): boolean | undefined {
+  return m.learnerFlags.get(id) ?? m.progress.get(id)?.isLearner;
 }
 
 /**
@@ -45,10 +54,7 @@ export class Changer {
   }
 
   /** Enters a joint config: outgoing = current voters, incoming = current voters + changes. */
-  enterJoint(
-    autoLeave: boolean,
-    ccs: readonly ConfChangeSingle[]
-  ): [TrackerConfig, Map<string, Progress>] {
+  enterJoint(autoLeave: boolean, ccs: readonly ConfChangeSingle[]): ChangeResult {
     const m = this.copy();
     if (m.outgoing.size > 0) throw new ConfChangeError('config is already joint');
     if (m.incoming.size === 0) {
@@ -61,13 +67,12 @@ export class Changer {
   }
 
   /** Leaves a joint config: drops the outgoing half and turns learnersNext into learners. */
-  leaveJoint(): [TrackerConfig, Map<string, Progress>] {
+  leaveJoint(): ChangeResult {
     const m = this.copy();
     if (m.outgoing.size === 0) throw new ConfChangeError("can't leave a non-joint config");
     for (const id of m.learnersNext) {
       m.learners.add(id);
-      const pr = m.progress.get(id);
-      if (pr) pr.isLearner = true;
+      m.learnerFlags.set(id, true);
     }
     m.learnersNext.clear();
     for (const id of m.outgoing) {
@@ -79,7 +84,7 @@ export class Changer {
   }
 
   /** Applies changes directly; allowed only when at most one voter changes. */
-  simple(ccs: readonly ConfChangeSingle[]): [TrackerConfig, Map<string, Progress>] {
+  simple(ccs: readonly ConfChangeSingle[]): ChangeResult {
     const m = this.copy();
     if (m.outgoing.size > 0)
       throw new ConfChangeError("can't apply a simple change in a joint config");
@@ -104,6 +109,7 @@ export class Changer {
       learnersNext: new Set(c.learnersNext),
       autoLeave: c.autoLeave,
       progress: new Map(this.tracker.progress),
+      learnerFlags: new Map(),
     };
   }
 
@@ -140,11 +146,10 @@ export class Changer {
   }
 
   private makeVoter(m: Mutable, id: string): void {
-    const pr = m.progress.get(id);
-    if (!pr) {
+    if (!m.progress.has(id)) {
       this.initProgress(m, id, false);
     } else {
-      pr.isLearner = false;
+      m.learnerFlags.set(id, false);
     }
     m.learners.delete(id);
     m.learnersNext.delete(id);
@@ -152,20 +157,19 @@ export class Changer {
   }
 
   private makeLearner(m: Mutable, id: string): void {
-    const pr = m.progress.get(id);
-    if (!pr) {
+    if (!m.progress.has(id)) {
       this.initProgress(m, id, true);
       m.learners.add(id);
       return;
     }
-    if (pr.isLearner) return;
+    if (isLearnerIn(m, id)) return;
     m.incoming.delete(id);
     // A voter still needed by the outgoing config becomes a learner only when the joint
     // config is left; until then it must keep voting.
     if (m.outgoing.has(id)) {
       m.learnersNext.add(id);
     } else {
-      pr.isLearner = true;
+      m.learnerFlags.set(id, true);
       m.learners.add(id);
     }
   }
@@ -179,19 +183,37 @@ export class Changer {
     if (!m.outgoing.has(id)) m.progress.delete(id);
   }
 
-  private finish(m: Mutable): [TrackerConfig, Map<string, Progress>] {
+  private finish(m: Mutable): ChangeResult {
     const cfg: TrackerConfig = {
       voters: new JointConfig(new MajorityConfig(m.incoming), new MajorityConfig(m.outgoing)),
       autoLeave: m.autoLeave,
       learners: m.learners,
       learnersNext: m.learnersNext,
     };
-    checkInvariants(cfg, m.progress);
-    return [cfg, m.progress];
+    checkInvariants(cfg, m.progress, (id) => isLearnerIn(m, id));
+    return [cfg, m.progress, m.learnerFlags];
+  }
+
+  /**
+   * Installs a computed change: only now are shared Progress objects touched. Call after
+   * simple/enterJoint/leaveJoint returned without throwing.
+   */
+  static commit(result: ChangeResult): void {
+    for (const [id, flag] of result[2]) {
+      const pr = result[1].get(id);
+      if (pr) pr.isLearner = flag;
+    }
   }
 }
 
-function checkInvariants(cfg: TrackerConfig, prs: Map<string, Progress>): void {
+/** Config, progress map and the learner flags to apply on commit. */
+export type ChangeResult = [TrackerConfig, Map<string, Progress>, Map<string, boolean>];
+
+function checkInvariants(
+  cfg: TrackerConfig,
+  prs: Map<string, Progress>,
+  learnerOf: (id: string) => boolean | undefined = (id) => prs.get(id)?.isLearner
+): void {
   for (const id of cfg.voters.ids()) {
     if (!prs.has(id)) throw new ConfChangeError(`no progress for voter ${id}`);
   }
@@ -201,16 +223,15 @@ function checkInvariants(cfg: TrackerConfig, prs: Map<string, Progress>): void {
     if (cfg.voters.incoming.has(id) || cfg.voters.outgoing.has(id)) {
       throw new ConfChangeError(`${id} is both learner and voter`);
     }
-    if (!pr.isLearner) throw new ConfChangeError(`learner ${id} progress is not marked learner`);
+    if (!learnerOf(id)) throw new ConfChangeError(`learner ${id} progress is not marked learner`);
   }
   for (const id of cfg.learnersNext) {
     if (!cfg.voters.outgoing.has(id))
       throw new ConfChangeError(`learnerNext ${id} is not an outgoing voter`);
-    if (prs.get(id)?.isLearner)
-      throw new ConfChangeError(`learnerNext ${id} is marked learner too early`);
+    if (learnerOf(id)) throw new ConfChangeError(`learnerNext ${id} is marked learner too early`);
   }
   for (const id of cfg.voters.ids()) {
-    if (prs.get(id)?.isLearner) throw new ConfChangeError(`voter ${id} progress is marked learner`);
+    if (learnerOf(id)) throw new ConfChangeError(`voter ${id} progress is marked learner`);
   }
   if (!cfg.voters.isJoint() && cfg.autoLeave)
     throw new ConfChangeError('autoLeave set outside a joint config');

@@ -32,3 +32,24 @@ export function limitSize<T extends Entry>(entries: T[], maxSize: number): T[] {
   }
   return n === entries.length ? entries : entries.slice(0, n);
 }
+
+/**
+ * Like limitSize(entries.slice(lo, hi), maxSize) without copying the part that would be cut:
+ * a follower far behind must not cost a copy of the whole log per message.
+ */
+export function sliceLimited<T extends Entry>(
+  entries: readonly T[],
+  lo: number,
+  hi: number,
+  maxSize: number
+): T[] {
+  if (lo >= hi) return [];
+  let size = entrySize(entries[lo] as T);
+  let end = lo + 1;
+  while (end < hi) {
+    size += entrySize(entries[end] as T);
+    if (size > maxSize) break;
+    end++;
+  }
+  return entries.slice(lo, end);
+}

@@ -25,3 +25,5 @@ export {
   UnknownGroupError,
 } from './errors.js';
 export { RaftHost, type HostReady, type GroupReady } from './multi-raft.js';
+export { messageTypeName } from './message-names.js';
+export { describeConfState } from './raft.js';

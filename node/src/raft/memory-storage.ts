@@ -1,5 +1,5 @@
 import { EMPTY_CONF_STATE } from './conf-state.js';
-import { limitSize } from './entry-size.js';
+import { sliceLimited } from './entry-size.js';
 import {
   CompactedError,
   InvariantError,
@@ -52,7 +52,7 @@ export class MemoryStorage implements Storage {
       throw new UnavailableError(`entries: hi ${hi} is past last index ${this.lastIndex()}`);
     }
     if (this.ents.length === 1) throw new UnavailableError('entries: log is empty');
-    return limitSize(this.ents.slice(lo - offset, hi - offset), maxSize);
+    return sliceLimited(this.ents, lo - offset, hi - offset, maxSize);
   }
 
   term(i: number): number {

@@ -1,4 +1,4 @@
-import { limitSize } from './entry-size.js';
+import { limitSize, sliceLimited } from './entry-size.js';
 import { CompactedError, InvariantError, UnavailableError } from './errors.js';
 import type { Entry, Snapshot, Storage } from './types.js';
 import { UnstableLog } from './unstable-log.js';
@@ -49,23 +49,29 @@ export class RaftLog {
     return this.storage.term(i);
   }
 
-  /** term(i), or 0 when i is not held (compacted or past the end). */
-  zeroTermOnOutOfBounds(i: number): number {
+  /**
+   * term(i), or undefined when i is not held. The hot paths (conflict search, commit) use this
+   * rather than catching errors: building an Error with its stack costs microseconds.
+   */
+  termOrUndefined(i: number): number | undefined {
+    const t = this.unstable.maybeTerm(i);
+    if (t !== undefined) return t;
+    if (i < this.firstIndex() - 1 || i > this.lastIndex()) return undefined;
     try {
-      return this.term(i);
+      return this.storage.term(i);
     } catch (e) {
-      if (e instanceof CompactedError || e instanceof UnavailableError) return 0;
+      if (e instanceof CompactedError || e instanceof UnavailableError) return undefined;
       throw e;
     }
   }
 
+  /** term(i), or 0 when i is not held (compacted or past the end). */
+  zeroTermOnOutOfBounds(i: number): number {
+    return this.termOrUndefined(i) ?? 0;
+  }
+
   matchTerm(i: number, t: number): boolean {
-    try {
-      return this.term(i) === t;
-    } catch (e) {
-      if (e instanceof CompactedError || e instanceof UnavailableError) return false;
-      throw e;
-    }
+    return this.termOrUndefined(i) === t;
   }
 
   /**
@@ -122,12 +128,8 @@ export class RaftLog {
    */
   findConflictByTerm(index: number, term: number): [number, number] {
     for (let i = index; i > 0; i--) {
-      let ours: number;
-      try {
-        ours = this.term(i);
-      } catch {
-        return [i, 0];
-      }
+      const ours = this.termOrUndefined(i);
+      if (ours === undefined) return [i, 0];
       if (ours <= term) return [i, ours];
     }
     return [0, 0];
@@ -226,8 +228,12 @@ export class RaftLog {
       ents = stored;
     }
     if (hi > uoff) {
-      const u = this.unstable.slice(Math.max(lo, uoff), hi);
-      ents = ents.length > 0 ? ents.concat(u) : u;
+      // Only copy as much of the unstable part as the size budget can take.
+      const from = Math.max(lo, uoff);
+      const u = this.unstable.entries;
+      // In bounds: from >= uoff by construction and hi <= lastIndex()+1 was checked above.
+      const part = sliceLimited(u, from - uoff, hi - uoff, maxSize);
+      ents = ents.length > 0 ? ents.concat(part) : part;
     }
     return limitSize(ents, maxSize);
   }

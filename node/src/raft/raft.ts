@@ -1,15 +1,23 @@
-import { Changer, enterJointMode, isLeaveJoint, restoreConfig } from './confchange.js';
+import {
+  Changer,
+  enterJointMode,
+  isLeaveJoint,
+  restoreConfig,
+  type ChangeResult,
+} from './confchange.js';
 import { decodeConfChange, encodeConfChange } from './conf-change-codec.js';
 import type { ResolvedConfig } from './config.js';
 import { entrySize, payloadSize } from './entry-size.js';
 import {
   CompactedError,
+  ConfChangeError,
+  ConfigError,
   InvariantError,
   ProposalDroppedError,
   SnapshotTemporarilyUnavailableError,
-  UnavailableError,
 } from './errors.js';
 import type { Progress } from './progress.js';
+import { messageTypeName } from './message-names.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { RaftLog } from './raft-log.js';
 import { ReadOnly, ctxKey } from './read-only.js';
@@ -104,6 +112,11 @@ export class Raft {
     this.isLearner = this.trk.progress.get(this.id)?.isLearner ?? false;
     if (hardState.term !== 0 || hardState.vote !== '' || hardState.commit !== 0)
       this.loadState(hardState);
+    if (cfg.applied > this.raftLog.committed) {
+      throw new ConfigError(
+        `raft config: applied (${cfg.applied}) is past the persisted commit index (${this.raftLog.committed})`
+      );
+    }
     if (cfg.applied > 0) this.raftLog.appliedTo(Math.max(cfg.applied, this.raftLog.applied));
     this.becomeFollower(this.term, '');
     cfg.logger.info(
@@ -184,10 +197,15 @@ export class Raft {
     let ents: Entry[];
     try {
       prevTerm = this.raftLog.term(prevIndex);
-      ents = this.raftLog.entries(pr.next, this.cfg.maxSizePerMsg);
+      // With a full window only an empty append goes out (after a heartbeat response): if every
+      // message in the window was lost, its answer (ack or reject) clears the window again.
+      ents =
+        pr.state === 'replicate' && pr.inflights.full()
+          ? []
+          : this.raftLog.entries(pr.next, this.cfg.maxSizePerMsg);
     } catch (e) {
-      if (e instanceof CompactedError || e instanceof UnavailableError)
-        return this.maybeSendSnapshot(to, pr);
+      // Only a compacted prefix calls for a snapshot; anything else is a broken invariant.
+      if (e instanceof CompactedError) return this.maybeSendSnapshot(to, pr);
       throw e;
     }
     if (ents.length === 0 && !sendIfEmpty) return false;
@@ -297,7 +315,7 @@ export class Raft {
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
     this.resetRandomizedElectionTimeout();
-    this.abortLeaderTransfer();
+    this.leadTransferee = '';
     this.trk.resetVotes();
     const last = this.raftLog.lastIndex();
     this.trk.visit((id, pr) => {
@@ -327,6 +345,7 @@ export class Raft {
     this.tickFn = () => this.tickElection();
     this.lead = lead;
     this.state = StateType.Follower;
+    this.cfg.logger.info(`${this.id} became follower at term ${this.term}`);
   }
 
   becomeCandidate(): void {
@@ -337,6 +356,7 @@ export class Raft {
     this.tickFn = () => this.tickElection();
     this.vote = this.id;
     this.state = StateType.Candidate;
+    this.cfg.logger.info(`${this.id} became candidate at term ${this.term}`);
   }
 
   becomePreCandidate(): void {
@@ -349,6 +369,7 @@ export class Raft {
     this.tickFn = () => this.tickElection();
     this.lead = '';
     this.state = StateType.PreCandidate;
+    this.cfg.logger.info(`${this.id} became pre-candidate at term ${this.term}`);
   }
 
   becomeLeader(): void {
@@ -478,6 +499,9 @@ export class Raft {
     const lastTerm = this.raftLog.lastTerm();
     for (const id of this.trk.voterIds()) {
       if (id === this.id) continue;
+      this.cfg.logger.info(
+        `${this.id} [logterm: ${lastTerm}, index: ${lastIndex}] sent ${t === 'pre-election' ? 'PreVote' : 'Vote'} request to ${id} at term ${this.term}`
+      );
       this.send({
         to: id,
         type: voteMsg,
@@ -513,7 +537,7 @@ export class Raft {
           // We heard from a leader within the minimum election timeout: a vote now could
           // only depose a healthy leader.
           this.cfg.logger.info(
-            `${this.id} ignored ${m.type} from ${m.from} at term ${m.term}: lease not expired`
+            `${this.id} ignored ${messageTypeName(m.type)} from ${m.from} at term ${m.term}: lease not expired`
           );
           return;
         }
@@ -550,13 +574,21 @@ export class Raft {
         this.vote === m.from ||
         (this.vote === '' && this.lead === '') ||
         (m.type === MessageType.PreVote && m.term > this.term);
+      const what = m.type === MessageType.Vote ? 'Vote' : 'PreVote';
+      const desc = `${this.id} [logterm: ${this.raftLog.lastTerm()}, index: ${this.raftLog.lastIndex()}, vote: ${this.vote || 'none'}]`;
       if (canVote && this.raftLog.isUpToDate(m.index, m.logTerm)) {
+        this.cfg.logger.info(
+          `${desc} cast ${what} for ${m.from} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}`
+        );
         this.send({ to: m.from, type: voteRespType(m.type), term: m.term });
         if (m.type === MessageType.Vote) {
           this.electionElapsed = 0;
           this.vote = m.from;
         }
       } else {
+        this.cfg.logger.info(
+          `${desc} rejected ${what} from ${m.from} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}`
+        );
         this.send({ to: m.from, type: voteRespType(m.type), term: this.term, reject: true });
       }
       return;
@@ -618,18 +650,24 @@ export class Raft {
       );
     }
     const ents = m.entries.slice();
+    let confIndex = 0;
     for (let i = 0; i < ents.length; i++) {
       const e = ents[i] as Entry;
-      if (e.type !== EntryType.ConfChange) continue;
+      if (e.type === EntryType.Normal) continue;
+      if (e.type !== EntryType.ConfChange) {
+        throw new ProposalDroppedError(`proposal has an entry of unknown type ${String(e.type)}`);
+      }
+      if (confIndex !== 0) throw new ProposalDroppedError('one conf change per proposal');
       const refused = this.confChangeRefusal(e);
       if (refused !== undefined) throw new ProposalDroppedError(refused);
-      this.pendingConfIndex = this.raftLog.lastIndex() + i + 1;
+      confIndex = this.raftLog.lastIndex() + i + 1;
     }
     if (!this.appendEntry(ents)) {
       throw new ProposalDroppedError(
         `uncommitted entries exceed maxUncommittedEntriesSize (${this.cfg.maxUncommittedEntriesSize} bytes); proposal dropped`
       );
     }
+    if (confIndex !== 0) this.pendingConfIndex = confIndex;
     this.lastProposal = { index: this.raftLog.lastIndex(), term: this.term };
     this.bcastAppend();
   }
@@ -649,6 +687,14 @@ export class Raft {
     const wantsLeave = isLeaveJoint(cc);
     if (joint && !wantsLeave) return 'configuration is joint; leave it before another change';
     if (!joint && wantsLeave) return 'configuration is not joint; nothing to leave';
+    // Dry run against the current configuration (no conf change is pending, so it is the one
+    // the change will be applied to): refuse now what every node would refuse on apply.
+    try {
+      this.computeConfChange(cc);
+    } catch (e) {
+      if (e instanceof ConfChangeError) return `invalid conf change: ${e.message}`;
+      throw e;
+    }
     return undefined;
   }
 
@@ -727,7 +773,10 @@ export class Raft {
       return;
     }
     const oldPaused = pr.isPaused();
-    if (!pr.maybeUpdate(m.index)) {
+    // An ack of exactly our match point in probe state also ends the probe (e.g. a caught-up
+    // follower probed after reportUnreachable); otherwise it would stay in probe for good.
+    const probeDone = pr.state === 'probe' && pr.match === m.index;
+    if (!pr.maybeUpdate(m.index) && !probeDone) {
       if (oldPaused && !pr.isPaused()) this.sendAppend(m.from);
       return;
     }
@@ -782,6 +831,9 @@ export class Raft {
     // The transfer must finish within one election timeout (checked in tickHeartbeat).
     this.electionElapsed = 0;
     this.leadTransferee = transferee;
+    this.cfg.logger.info(
+      `${this.id} starts to transfer leadership to ${transferee} at term ${this.term}`
+    );
     if (pr.match === this.raftLog.lastIndex()) this.sendTimeoutNow(transferee);
     else this.sendAppend(transferee);
   }
@@ -791,6 +843,9 @@ export class Raft {
   }
 
   abortLeaderTransfer(): void {
+    if (this.leadTransferee !== '') {
+      this.cfg.logger.info(`${this.id} abandons transfer of leadership to ${this.leadTransferee}`);
+    }
     this.leadTransferee = '';
   }
 
@@ -823,7 +878,10 @@ export class Raft {
         this.handleSnapshot(m);
         return;
       case myResp: {
-        const { result } = this.poll(m.from, m.type, !m.reject);
+        const { granted, rejected, result } = this.poll(m.from, m.type, !m.reject);
+        this.cfg.logger.info(
+          `${this.id} has received ${granted} ${myResp === MessageType.PreVoteResponse ? 'PreVote' : 'Vote'} votes and ${rejected} rejections`
+        );
         if (result === 'won') {
           if (this.state === StateType.PreCandidate) {
             this.campaign('election');
@@ -949,8 +1007,12 @@ export class Raft {
     const cs = s.meta.confState;
     const member = [...cs.voters, ...cs.learners, ...cs.votersOutgoing].includes(this.id);
     if (!member) {
-      this.cfg.logger.warn(`${this.id} ignores snapshot ${s.meta.index}: not in its configuration`);
-      return false;
+      // Only a leader that tracks us sends snapshots, so the conf change adding us comes after
+      // the snapshot in its log; we become a member when we apply it. Refusing here (as etcd
+      // does) would leave us in snapshot state at the leader for good.
+      this.cfg.logger.info(
+        `${this.id} restores snapshot ${s.meta.index} predating its membership; joins on applying the later conf change`
+      );
     }
     if (this.raftLog.matchTerm(s.meta.index, s.meta.term)) {
       // We already have the entry: just fast-forward the commit index.
@@ -969,20 +1031,32 @@ export class Raft {
 
   /** Applies a committed conf change (called by the host after commit). Returns the new ConfState. */
   applyConfChange(cc: ConfChangeV2): ConfState {
-    const changer = new Changer(this.trk, this.raftLog.lastIndex());
-    let res: ReturnType<Changer['simple']>;
-    if (isLeaveJoint(cc)) {
-      res = changer.leaveJoint();
-    } else {
-      const { joint, autoLeave } = enterJointMode(cc);
-      res = joint ? changer.enterJoint(autoLeave, cc.changes) : changer.simple(cc.changes);
+    let res: ChangeResult;
+    try {
+      res = this.computeConfChange(cc);
+    } catch (e) {
+      if (!(e instanceof ConfChangeError)) throw e;
+      // Every node applies the same committed change to the same configuration and refuses it
+      // the same way, so ignoring it keeps all members in agreement (etcd would panic here).
+      this.cfg.logger.warn(`${this.id} ignores invalid committed conf change: ${e.message}`);
+      return this.trk.confState();
     }
+    Changer.commit(res);
     return this.switchToConfig(res[0], res[1]);
+  }
+
+  /** The configuration `cc` leads to; throws ConfChangeError, touches nothing. */
+  private computeConfChange(cc: ConfChangeV2): ChangeResult {
+    const changer = new Changer(this.trk, this.raftLog.lastIndex());
+    if (isLeaveJoint(cc)) return changer.leaveJoint();
+    const { joint, autoLeave } = enterJointMode(cc);
+    return joint ? changer.enterJoint(autoLeave, cc.changes) : changer.simple(cc.changes);
   }
 
   private switchToConfig(tc: ProgressTracker['config'], prs: Map<string, Progress>): ConfState {
     this.trk.setConfig(tc, prs);
     const cs = this.trk.confState();
+    this.cfg.logger.info(`${this.id} switched to configuration ${describeConfState(cs)}`);
     const pr = this.trk.progress.get(this.id);
     this.isLearner = pr?.isLearner ?? false;
     if ((!pr || this.isLearner) && this.state === StateType.Leader) {
@@ -1038,4 +1112,14 @@ export class Raft {
   forgetLeader(): void {
     if (this.state === StateType.Follower && this.lead !== '') this.lead = '';
   }
+}
+
+/** One-line form of a ConfState for logs: voters=(1 2)&&(1 2 3) learners=(4) learners_next=(3) autoleave. */
+export function describeConfState(cs: ConfState): string {
+  let out = `voters=(${cs.voters.join(' ')})`;
+  if (cs.votersOutgoing.length > 0) out += `&&(${cs.votersOutgoing.join(' ')})`;
+  if (cs.learners.length > 0) out += ` learners=(${cs.learners.join(' ')})`;
+  if (cs.learnersNext.length > 0) out += ` learners_next=(${cs.learnersNext.join(' ')})`;
+  if (cs.autoLeave) out += ' autoleave';
+  return out;
 }

@@ -1,6 +1,7 @@
 import { encodeConfChange } from './conf-change-codec.js';
 import { validateConfig } from './config.js';
 import { ProposalDroppedError, StepError, UsageError } from './errors.js';
+import { checkPeerMessage } from './message-check.js';
 import type { ProgressState } from './progress.js';
 import { Raft, type ProposalPosition } from './raft.js';
 import {
@@ -143,6 +144,15 @@ export class RawNode {
     if (m.group !== this.raft.group) {
       throw new StepError(`message for group ${m.group} stepped into group ${this.raft.group}`);
     }
+    if (m.to !== this.raft.id) {
+      throw new StepError(`message for ${m.to} stepped into node ${this.raft.id}`);
+    }
+    if (typeof m.from !== 'string' || m.from === '') throw new StepError('message has no sender');
+    if (m.term === 0 && m.type !== MessageType.Propose && m.type !== MessageType.ReadIndex) {
+      // Term 0 marks a local message; only forwarded proposals and reads may come from peers.
+      throw new StepError(`message type ${m.type} from ${m.from} has no term`);
+    }
+    checkPeerMessage(m);
     if (REMOTE_ONLY_FORBIDDEN.has(m.type)) {
       throw new StepError(`message type ${m.type} is local-only and cannot come from the network`);
     }
