@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { appendFile, readFile, readdir, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  cp,
+  readFile,
+  readdir,
+  stat,
+  truncate,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Entry } from '../../node/src/raft/types.js';
 import {
@@ -55,6 +64,7 @@ describe('WalLogStore - round trip', () => {
     const dir = await dirs.make();
     const { store } = await openStore(dir);
     expect(store.load().size).toBe(0);
+    expect(() => store.load()).toThrow(/hands over the recovered state once/);
     store.append('alpha', ents(1, 5, 1));
     store.setHardState('alpha', { term: 1, vote: 'n1', commit: 3 });
     store.append('beta', ents(1, 2, 7));
@@ -116,6 +126,8 @@ describe('WalLogStore - round trip', () => {
     await Promise.all(Array.from({ length: 10 }, () => store.sync()));
     expect(store.stats().flushes).toBe(before + 1);
 
+    // Let the flush loop notice it is idle (it ends in microtasks, before the next macrotask).
+    await new Promise((r) => setImmediate(r));
     // While a flush is in flight, later writes and syncs wait for one more flush together.
     store.append('g0', ents(3, 3, 1));
     const first = store.sync();
@@ -128,8 +140,9 @@ describe('WalLogStore - round trip', () => {
     expect(store.stats().flushes).toBe(before + 3);
     await store.close();
     const { store: again } = await openStore(dir);
-    expect(again.load().size).toBe(50);
-    expect(ids(again.load().get('g1')?.entries ?? [])).toEqual([
+    const loaded = again.load();
+    expect(loaded.size).toBe(50);
+    expect(ids(loaded.get('g1')?.entries ?? [])).toEqual([
       [1, 1],
       [2, 1],
       [3, 1],
@@ -184,6 +197,17 @@ describe('WalLogStore - validation and limits', () => {
     await expect(store.sync()).rejects.toThrow(StorageClosedError);
   });
 
+  it('fails closed when a flush stalls beyond stallTimeoutMs', async () => {
+    const { store, logger } = await openStore(await dirs.make(), { stallTimeoutMs: 1 });
+    store.append('g', ents(1, 1, 1));
+    // A 32 MiB snapshot file (written and fsynced in the flush) cannot finish within 1 ms.
+    store.saveSnapshot('g', { ...snap(1, 1), data: new Uint8Array(32 * 1024 * 1024) });
+    await expect(store.sync()).rejects.toThrow(/did not complete within 1 ms/);
+    expect(() => store.append('g', ents(2, 2, 1))).toThrow(WalFailedError);
+    expect(logger.lines.some((l) => l.includes('failed and accepts no more writes'))).toBe(true);
+    await store.close();
+  });
+
   it('fails closed after an I/O error: the sync rejects and later writes are refused', async () => {
     const dir = await dirs.make();
     const { store } = await openStore(dir);
@@ -194,6 +218,33 @@ describe('WalLogStore - validation and limits', () => {
     await expect(store.sync()).rejects.toThrow(WalFailedError);
     expect(() => store.append('g', ents(4, 4, 1))).toThrow(WalFailedError);
     await store.close();
+  });
+});
+
+describe('WalLogStore - preallocated segments', () => {
+  it('preallocates ahead of the data, drops the zeros after a crash and trims them on close', async () => {
+    const dir = await dirs.make();
+    const { store } = await openStore(dir, { preallocateBytes: 64 * 1024 });
+    store.append('g', ents(1, 50, 1));
+    await store.sync();
+    const seg = join(dir, 'wal', SEG1);
+    const allocated = (await stat(seg)).size;
+    expect(allocated).toBeGreaterThanOrEqual(64 * 1024);
+
+    // A copy taken now is what a crash leaves: synced frames followed by zeros.
+    const crashed = await dirs.make();
+    await cp(dir, crashed, { recursive: true });
+    const { store: recovered, logger } = await openStore(crashed);
+    expect(ids(recovered.load().get('g')?.entries ?? [])).toEqual(ids(ents(1, 50, 1)));
+    expect(logger.lines.some((l) => l.includes('preallocated bytes'))).toBe(true);
+    expect(logger.lines.some((l) => l.includes('torn tail'))).toBe(false);
+    await recovered.close();
+
+    await store.close();
+    const b = await readFile(seg);
+    const offs = frameOffsets(b);
+    const last = offs[offs.length - 1] as number;
+    expect(b.length).toBe(last + 9 + b.readUInt32LE(last));
   });
 });
 
@@ -209,8 +260,9 @@ describe('WalLogStore - torn tails and corruption', () => {
     await truncate(seg, last + 15);
 
     const { store, logger } = await openStore(dir);
-    expect(ids(store.load().get('g')?.entries ?? [])).toEqual(ids(ents(1, 6, 1)));
-    expect(store.load().get('g')?.hardState.commit).toBe(6);
+    const g = store.load().get('g');
+    expect(ids(g?.entries ?? [])).toEqual(ids(ents(1, 6, 1)));
+    expect(g?.hardState.commit).toBe(6);
     expect(store.recovery.truncatedTail).toEqual({ file: seg, offset: last, droppedBytes: 15 });
     expect(logger.lines.some((l) => l.includes('truncating torn tail') && l.includes(seg))).toBe(
       true
@@ -298,6 +350,18 @@ describe('WalLogStore - torn tails and corruption', () => {
     await unlink(join(dir, 'wal', SEG2));
     await expect(WalLogStore.open({ dataDir: dir, logger: memoryLogger() })).rejects.toThrow(
       /segment 2 is missing/
+    );
+  });
+
+  it('reports entries whose history is missing after the oldest segment vanished', async () => {
+    const dir = await dirs.make();
+    await threeBatches(dir);
+    const { store } = await openStore(dir);
+    store.append('g', ents(10, 12, 1));
+    await store.close();
+    await unlink(join(dir, 'wal', SEG1));
+    await expect(WalLogStore.open({ dataDir: dir, logger: memoryLogger() })).rejects.toThrow(
+      /entries before 10 are missing and no snapshot covers them/
     );
   });
 
@@ -434,13 +498,14 @@ describe('WalLogStore - snapshots and reclaiming space', () => {
     await store.close();
 
     const { store: again } = await openStore(dir, { segmentBytes: 4096 });
-    const busy = again.load().get('busy');
+    const loaded = again.load();
+    const busy = loaded.get('busy');
     expect(busy?.snapshot?.meta.index).toBe(50);
     expect(ids(busy?.entries ?? [])).toEqual(
       ids(Array.from({ length: 10 }, (_, k) => payload(51 + k, 1)))
     );
     expect(busy?.hardState).toEqual({ term: 1, vote: 'a', commit: 60 });
-    expect(again.load().get('idle')?.snapshot?.meta.index).toBe(1);
+    expect(loaded.get('idle')?.snapshot?.meta.index).toBe(1);
     await again.close();
   });
 });

@@ -13,6 +13,7 @@ import {
   validateSnapshotMeta,
 } from './validate.js';
 
+/** One group's log, hard state, snapshot and compaction point, with the rules that change them. */
 export class GroupLog {
   readonly group: GroupId;
   hardState: HardState = EMPTY_HARD_STATE;
@@ -101,8 +102,13 @@ export class GroupLog {
     this.hardState = hs;
   }
 
-  /** See LogStoreWriter.saveSnapshot. */
-  saveSnapshot(snapshot: Snapshot): void {
+  /**
+   * See LogStoreWriter.saveSnapshot. Returns whether the log was kept (it matched the
+   * snapshot) or discarded. Recovery passes the writer's recorded decision as `keep` instead of
+   * recomputing it: the entries that decided it may live in segments deleted since. A recorded
+   * "keep" that contradicts a known entry throws.
+   */
+  saveSnapshot(snapshot: Snapshot, keep?: boolean): boolean {
     const meta = snapshot.meta;
     validateSnapshotMeta(this.group, meta);
     if (!(snapshot.data instanceof Uint8Array)) {
@@ -115,8 +121,17 @@ export class GroupLog {
         `snapshot at ${meta.index} is older than the current one at ${current}`
       );
     }
-    if (this.termAt(meta.index) !== meta.term) this.entries = [];
+    const known = this.termAt(meta.index);
+    if (keep === true && known !== undefined && known !== meta.term) {
+      throw new InvalidLogWriteError(
+        this.group,
+        `snapshot ${meta.index}/${meta.term} recorded as matching the log, whose entry ${meta.index} has term ${known}`
+      );
+    }
+    const kept = keep ?? known === meta.term;
+    if (!kept) this.entries = [];
     this.snapshot = snapshot;
+    return kept;
   }
 
   /** See LogStoreWriter.compact. */

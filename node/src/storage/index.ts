@@ -18,6 +18,5 @@ export {
 } from './errors.js';
 export type { StorageLogger } from './types.js';
 export { WalLogStore } from './wal-log-store.js';
-export type { WalLogStoreOptions } from './wal-log-store.js';
-export type { RecoveryResult } from './wal-recovery.js';
+export type { RecoveryReport, WalLogStoreOptions } from './wal-log-store.js';
 export { crc32c } from './crc32c.js';

@@ -35,6 +35,7 @@ function copyEntry(e: Entry): Entry {
   return { term: e.term, index: e.index, type: e.type, data: e.data.slice() };
 }
 
+/** The in-memory, crash-modelling store (see the file comment). Not safe across processes. */
 export class MemoryLogStore implements LogStore, SyncLogStore {
   /** What survives a crash. Changed only by syncNow() and crash(). */
   private durable = new Map<GroupId, GroupLog>();

@@ -17,6 +17,7 @@ import { SnapshotCorruptionError } from './errors.js';
 import { fsyncDir } from './fs-util.js';
 import { validateConfState, validateGroupId } from './validate.js';
 
+/** "BCSNAP01": identifies a snapshot file. */
 export const SNAPSHOT_MAGIC = Buffer.from('BCSNAP01', 'latin1');
 const MAX_HEADER_BYTES = 1024 * 1024;
 const NAME_RE = /^([0-9a-f]{16})-([0-9a-f]{16})\.snap$/;
@@ -38,10 +39,12 @@ export function groupSnapshotDir(snapRoot: string, group: GroupId): string {
   return join(snapRoot, `h-${createHash('sha256').update(group).digest('hex')}`);
 }
 
+/** `<index>-<term>.snap`, both as 16 hex digits, so names sort by index. */
 export function snapshotFileName(index: number, term: number): string {
   return `${index.toString(16).padStart(16, '0')}-${term.toString(16).padStart(16, '0')}.snap`;
 }
 
+/** The bytes of a snapshot file (layout in the file comment). */
 export function encodeSnapshotFile(group: GroupId, snapshot: Snapshot): Buffer {
   const { index, term, confState } = snapshot.meta;
   const header = Buffer.from(JSON.stringify({ group, index, term, confState }), 'utf8');
@@ -104,7 +107,8 @@ export function decodeSnapshotFile(
       cause: err,
     });
   }
-  const data = b.subarray(dataLenAt + 8, dataLenAt + 8 + dataLen);
+  // A plain Uint8Array view (not a Buffer), like every other byte field the stores hand out.
+  const data = new Uint8Array(b.buffer, b.byteOffset + dataLenAt + 8, dataLen);
   return {
     group,
     snapshot: {

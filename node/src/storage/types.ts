@@ -69,8 +69,8 @@ export interface LogStore extends LogStoreWriter {
   /** Makes everything staged so far durable. Rejects (and the store refuses further writes) on an I/O error. */
   sync(): Promise<void>;
   /**
-   * The durable state per group. For the disk store: what recovery found when it was opened
-   * (writes staged since are not reflected). For the memory store: what is durable now.
+   * The durable state per group. For the disk store: what recovery found when it was opened,
+   * handed over once (a second call throws). For the memory store: what is durable now.
    */
   load(): Map<GroupId, RecoveredGroup>;
   /** Syncs what is staged, then releases the files. Further calls throw StorageClosedError. */

@@ -16,12 +16,14 @@ import { MAX_GROUP_ID_BYTES, MAX_NODE_ID_BYTES } from './validate.js';
 
 /** "BCWALSEG": identifies a segment file. */
 export const SEGMENT_MAGIC = Buffer.from('BCWALSEG', 'latin1');
+/** Bumped on any incompatible change of the layout; readers reject other versions. */
 export const SEGMENT_VERSION = 1;
 /** magic(8) version(u32) segment number(u32) crc32c of the first 16 bytes(u32). */
 export const SEGMENT_HEADER_BYTES = 20;
 
 /** payload length(u32) crc32c(u32) over [type, payload] frame type(u8). */
 export const FRAME_HEADER_BYTES = 9;
+/** The only frame type: a batch of records. */
 export const FRAME_TYPE_BATCH = 1;
 /** batch sequence(f64) record count(u32): the start of every batch payload. */
 export const BATCH_HEADER_BYTES = 12;
@@ -31,6 +33,7 @@ export const RECORD_HEADER_BYTES = 5;
 /** The largest frame a reader accepts: bounds what a corrupt length field can make it allocate. */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
+/** Record types inside a batch. */
 export const RecordType = {
   Entries: 1,
   HardState: 2,
@@ -43,7 +46,13 @@ export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 export type WalRecord =
   | { readonly type: 1; readonly group: GroupId; readonly entries: Entry[] }
   | { readonly type: 2; readonly group: GroupId; readonly hardState: HardState }
-  | { readonly type: 3; readonly group: GroupId; readonly index: number; readonly term: number }
+  | {
+      readonly type: 3;
+      readonly group: GroupId;
+      readonly index: number;
+      readonly term: number;
+      readonly keepsLog: boolean;
+    }
   | { readonly type: 4; readonly group: GroupId; readonly index: number };
 
 /** A malformed byte sequence; `offset` is relative to the buffer given to the decoder. */
@@ -73,6 +82,7 @@ function groupBytes(group: GroupId): Buffer {
   return b;
 }
 
+/** The 20-byte header that starts segment number `segment`. */
 export function encodeSegmentHeader(segment: number): Buffer {
   const b = Buffer.alloc(SEGMENT_HEADER_BYTES);
   SEGMENT_MAGIC.copy(b, 0);
@@ -181,11 +191,13 @@ export class BatchBuilder {
     this.len = o + 18 + vote.length;
   }
 
-  putSnapshot(group: GroupId, index: number, term: number): void {
-    const o = this.beginRecord(RecordType.Snapshot, group, 16);
+  /** `keepsLog`: the log matched the snapshot and was kept (else it was discarded). */
+  putSnapshot(group: GroupId, index: number, term: number, keepsLog: boolean): void {
+    const o = this.beginRecord(RecordType.Snapshot, group, 17);
     this.buf.writeDoubleLE(index, o);
     this.buf.writeDoubleLE(term, o + 8);
-    this.len = o + 16;
+    this.buf[o + 16] = keepsLog ? 1 : 0;
+    this.len = o + 17;
   }
 
   putCompact(group: GroupId, index: number): void {
@@ -345,7 +357,9 @@ export function decodeBatch(b: Buffer, payloadStart: number, end: number): WalRe
       case RecordType.Snapshot: {
         const index = body.int('snapshot index');
         const term = body.int('snapshot term');
-        out.push({ type: RecordType.Snapshot, group, index, term });
+        const flags = body.u8('snapshot flags');
+        if (flags > 1) throw new FormatError(`unknown snapshot flags ${flags}`, body.o - 1);
+        out.push({ type: RecordType.Snapshot, group, index, term, keepsLog: flags === 1 });
         break;
       }
       case RecordType.Compact:

@@ -4,19 +4,23 @@
  * snapshot. Format and guarantees: docs/storage.md.
  *
  * Staging encodes records straight into the next batch's buffer. `sync()` seals the batch as one
- * checksummed frame, writes any snapshot files it refers to (fsynced first), appends the frame
- * to the current segment and fdatasyncs it. Only one flush runs at a time; syncs called while
- * it runs are served together by the next one (group commit).
+ * checksummed frame, writes any snapshot files it refers to (fsynced first), and appends the
+ * frame to the current segment, opened O_DSYNC so the write returns once it is on stable
+ * storage (write + fdatasync in one system call). Only one flush runs at a time; syncs called
+ * while it runs are served together by the next one (group commit).
  */
+import { constants as fsConstants } from 'node:fs';
 import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Entry, GroupId, HardState, Snapshot } from '../raft/types.js';
 import {
   StagingLimitError,
+  StorageError,
   StorageClosedError,
   StorageConfigError,
   WalFailedError,
 } from './errors.js';
+import type { SnapshotCorruptionError } from './errors.js';
 import { fsyncDir } from './fs-util.js';
 import { GroupLog } from './group-log.js';
 import { listSnapshotFiles, writeSnapshotFile } from './snapshot-file.js';
@@ -30,6 +34,17 @@ import {
   type SegmentInfo,
 } from './wal-recovery.js';
 
+/** What recovery did, without the recovered data. */
+export interface RecoveryReport {
+  /** Segment files found intact. */
+  readonly segments: number;
+  /** Set when a torn tail (or a half-created segment) was cut off. */
+  readonly truncatedTail?: RecoveryResult['truncatedTail'];
+  /** Snapshot files that failed validation (an older valid one was used instead). */
+  readonly snapshotProblems: readonly SnapshotCorruptionError[];
+}
+
+/** Options of WalLogStore.open(); every bound is checked (StorageConfigError). */
 export interface WalLogStoreOptions {
   /** The store owns `<dataDir>/wal/` and `<dataDir>/snap/`. One process at a time. */
   readonly dataDir: string;
@@ -39,8 +54,19 @@ export interface WalLogStoreOptions {
   readonly maxStagedBytes?: number;
   /** Largest snapshot file recovery will read. Default 1 GiB. */
   readonly maxSnapshotBytes?: number;
+  /**
+   * The segment file is extended with zeros this many bytes ahead of the data (0: never).
+   * A synchronous write into already-allocated space has no size change to journal, which
+   * on ext4 makes it several times faster than an appending write. Default 4 MiB.
+   */
+  readonly preallocateBytes?: number;
   /** Snapshot files kept per group (the newest), so a damaged newest one has a fallback. Default 2. */
   readonly keepSnapshots?: number;
+  /**
+   * A flush (snapshot files, frame write) taking longer than this fails the store: a disk that
+   * stops answering must surface as an error, not as syncs that never return. Default 60 s.
+   */
+  readonly stallTimeoutMs?: number;
   readonly logger?: StorageLogger;
 }
 
@@ -70,7 +96,12 @@ interface OpenSegment {
   readonly seq: number;
   readonly path: string;
   readonly fh: FileHandle;
+  /** Bytes of frames. Invariant: size <= allocated (the file length, zeros past size). */
   size: number;
+  allocated: number;
+  /** A background preallocation in progress, and the error of a failed one (fatal on next use). */
+  extending?: Promise<void> | undefined;
+  extendError?: unknown;
   readonly maxIndex: Map<GroupId, number>;
 }
 
@@ -92,19 +123,23 @@ interface TakenBatch {
   readonly checkpoint?: Buffer;
 }
 
+/** The on-disk LogStore (see the file comment and docs/storage.md). Open with WalLogStore.open(). */
 export class WalLogStore implements LogStore {
   private readonly walDir: string;
   private readonly snapRoot: string;
   private readonly segmentBytes: number;
   private readonly maxStagedBytes: number;
   private readonly keepSnapshots: number;
+  private readonly preallocateBytes: number;
+  private readonly stallTimeoutMs: number;
   private readonly logger: StorageLogger;
 
   /** Staged view per group (durable + staged), used to validate each write. */
   private readonly groups: Map<GroupId, GroupLog>;
-  private readonly recovered: Map<GroupId, RecoveredGroup>;
-  /** The recovery outcome, for operators and tests. */
-  readonly recovery: RecoveryResult;
+  /** What open() recovered; released by the first load() so it does not pin compacted entries. */
+  private recovered: Map<GroupId, RecoveredGroup> | undefined;
+  /** What recovery repaired or skipped, for operators and tests. */
+  readonly recovery: RecoveryReport;
 
   private builder = new BatchBuilder();
   private stagedSnapshots: { group: GroupId; snapshot: Snapshot }[] = [];
@@ -143,15 +178,22 @@ export class WalLogStore implements LogStore {
     this.segmentBytes = opts.segmentBytes;
     this.maxStagedBytes = opts.maxStagedBytes;
     this.keepSnapshots = opts.keepSnapshots;
+    this.preallocateBytes = opts.preallocateBytes;
+    this.stallTimeoutMs = opts.stallTimeoutMs;
     this.logger = opts.logger;
-    this.recovery = recovery;
+    this.recovery = {
+      segments: recovery.segments.length,
+      snapshotProblems: recovery.snapshotProblems,
+      ...(recovery.truncatedTail === undefined ? {} : { truncatedTail: recovery.truncatedTail }),
+    };
     this.groups = recovery.groups;
     this.segments = recovery.segments;
     this.current = current;
     this.nextBatchSeq = recovery.nextBatchSeq + 1;
-    this.recovered = new Map();
+    const recovered = new Map<GroupId, RecoveredGroup>();
+    this.recovered = recovered;
     for (const [group, log] of this.groups) {
-      this.recovered.set(group, log.recovered());
+      recovered.set(group, log.recovered());
       this.durableCompacted.set(group, log.compacted);
       this.durableSnapshotIndex.set(group, log.base());
     }
@@ -188,6 +230,20 @@ export class WalLogStore implements LogStore {
       2 ** 31 - 1
     );
     const keepSnapshots = checkRange('keepSnapshots', options.keepSnapshots, 2, 1, 100);
+    const preallocateBytes = checkRange(
+      'preallocateBytes',
+      options.preallocateBytes,
+      Math.min(4 * MiB, segmentBytes),
+      0,
+      segmentBytes
+    );
+    const stallTimeoutMs = checkRange(
+      'stallTimeoutMs',
+      options.stallTimeoutMs,
+      60_000,
+      1,
+      3_600_000
+    );
     const logger = options.logger ?? stderrLogger;
     const walDir = join(options.dataDir, 'wal');
     const snapRoot = join(options.dataDir, 'snap');
@@ -204,9 +260,19 @@ export class WalLogStore implements LogStore {
     // new one starts with a checkpoint of the recovered state so older ones can go.
     const seq = (recovery.segments[recovery.segments.length - 1]?.seq ?? 0) + 1;
     const checkpoint = checkpointFrame(recovery.groups, recovery.nextBatchSeq);
-    const current = await createSegment(walDir, seq, checkpoint);
+    const current = await createSegment(walDir, seq, checkpoint, preallocateBytes);
     const store = new WalLogStore(
-      { segmentBytes, maxStagedBytes, maxSnapshotBytes, keepSnapshots, logger, walDir, snapRoot },
+      {
+        segmentBytes,
+        maxStagedBytes,
+        maxSnapshotBytes,
+        keepSnapshots,
+        preallocateBytes,
+        stallTimeoutMs,
+        logger,
+        walDir,
+        snapRoot,
+      },
       recovery,
       current
     );
@@ -239,8 +305,8 @@ export class WalLogStore implements LogStore {
     this.checkUsable();
     validateGroupId(group);
     this.reserve(64 + 256);
-    this.log(group).saveSnapshot(snapshot);
-    this.builder.putSnapshot(group, snapshot.meta.index, snapshot.meta.term);
+    const kept = this.log(group).saveSnapshot(snapshot);
+    this.builder.putSnapshot(group, snapshot.meta.index, snapshot.meta.term, kept);
     this.stagedSnapshots.push({ group, snapshot });
     this.stagedSnapshotIndexes.set(group, snapshot.meta.index);
   }
@@ -281,9 +347,19 @@ export class WalLogStore implements LogStore {
     return done;
   }
 
+  /**
+   * The state recovered when the store was opened. It is handed over once: the store then
+   * drops its reference, so entries compacted later are not kept alive by it. A second call
+   * throws StorageError.
+   */
   load(): Map<GroupId, RecoveredGroup> {
     if (this.closed) throw new StorageClosedError();
-    return new Map(this.recovered);
+    const recovered = this.recovered;
+    if (recovered === undefined) {
+      throw new StorageError('load() hands over the recovered state once and was already called');
+    }
+    this.recovered = undefined;
+    return recovered;
   }
 
   async close(): Promise<void> {
@@ -294,9 +370,24 @@ export class WalLogStore implements LogStore {
     } catch (err) {
       syncError = err;
     }
-    await this.flushing;
+    // A stalled flush already failed the store; do not wait for it forever.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.flushing,
+      new Promise((r) => {
+        timer = setTimeout(r, this.stallTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
     this.closed = true;
-    await this.current.fh.close();
+    try {
+      // A cleanly closed segment has no preallocated zeros, so a reader never mistakes them
+      // for a torn tail.
+      await settleExtension(this.current).catch(() => undefined);
+      if (this.failed === undefined) await trimSegment(this.current);
+    } finally {
+      await this.current.fh.close();
+    }
     if (syncError !== undefined) throw syncError;
   }
 
@@ -328,10 +419,19 @@ export class WalLogStore implements LogStore {
   private async flushLoop(): Promise<void> {
     try {
       while (this.builder.records > 0 && this.failed === undefined) {
+        let timer: NodeJS.Timeout | undefined;
+        const stalled = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`a flush did not complete within ${this.stallTimeoutMs} ms`)),
+            this.stallTimeoutMs
+          );
+        });
         try {
-          await this.flush(this.take());
+          await Promise.race([this.flush(this.take()), stalled]);
         } catch (err) {
           this.fail(err);
+        } finally {
+          clearTimeout(timer);
         }
       }
     } finally {
@@ -365,17 +465,49 @@ export class WalLogStore implements LogStore {
     // Snapshot files first: the frame's markers must never name a file that is not durable.
     for (const s of batch.snapshots) await writeSnapshotFile(this.snapRoot, s.group, s.snapshot);
     const seg = this.current;
+    const end = seg.size + batch.frame.length;
+    if (end > seg.allocated) {
+      await settleExtension(seg);
+      if (end > seg.allocated && this.preallocateBytes > 0) {
+        await preallocate(seg, end + this.preallocateBytes);
+      }
+    }
+    // The segment is open with O_DSYNC: the write returns once the frame is on stable storage
+    // (one system call instead of write + fdatasync).
     await writeFully(seg.fh, batch.frame, seg.size);
-    seg.size += batch.frame.length;
+    seg.size = end;
+    if (end > seg.allocated) seg.allocated = end;
     for (const [g, i] of batch.maxIndex) if (i > (seg.maxIndex.get(g) ?? 0)) seg.maxIndex.set(g, i);
-    await seg.fh.datasync();
+    if (this.failed !== undefined) return;
+    this.extendAhead(seg);
     this.flushes++;
     this.bytesWritten += batch.frame.length;
 
     if (batch.checkpoint !== undefined) {
-      this.current = await createSegment(this.walDir, seg.seq + 1, batch.checkpoint);
+      // The full segment loses its zero tail before the next one exists: only the last
+      // segment may end in something other than a whole frame.
+      await settleExtension(seg);
+      await trimSegment(seg);
+      this.current = await createSegment(
+        this.walDir,
+        seg.seq + 1,
+        batch.checkpoint,
+        this.preallocateBytes
+      );
       this.segments.push({ seq: seg.seq, path: seg.path, maxIndex: seg.maxIndex });
       await seg.fh.close();
+    }
+
+    for (const [g, i] of batch.compactions) this.durableCompacted.set(g, i);
+    for (const [g, i] of batch.snapshotIndexes) this.durableSnapshotIndex.set(g, i);
+    // Reclaiming runs before the waiters are released (it is rare: after a compaction, a
+    // snapshot or a rotation), so when sync() returns the space is reclaimed too.
+    if (
+      batch.compactions.size > 0 ||
+      batch.snapshotIndexes.size > 0 ||
+      batch.checkpoint !== undefined
+    ) {
+      await this.collectGarbage(new Set(batch.snapshotIndexes.keys()));
     }
 
     this.durableGen = batch.gen;
@@ -385,16 +517,6 @@ export class WalLogStore implements LogStore {
       else still.push(w);
     }
     this.waiters = still;
-
-    for (const [g, i] of batch.compactions) this.durableCompacted.set(g, i);
-    for (const [g, i] of batch.snapshotIndexes) this.durableSnapshotIndex.set(g, i);
-    if (
-      batch.compactions.size > 0 ||
-      batch.snapshotIndexes.size > 0 ||
-      batch.checkpoint !== undefined
-    ) {
-      await this.collectGarbage(new Set(batch.snapshotIndexes.keys()));
-    }
   }
 
   /**
@@ -442,6 +564,25 @@ export class WalLogStore implements LogStore {
     }
   }
 
+  /**
+   * Once less than half the preallocated space is left, extends the segment in the background
+   * so the next flushes write into allocated space without waiting for it. Frames are written
+   * below `allocated` only, so the zero writes never overlap them.
+   */
+  private extendAhead(seg: OpenSegment): void {
+    const ahead = this.preallocateBytes;
+    if (ahead === 0 || seg.extending !== undefined || seg.allocated - seg.size >= ahead / 2) return;
+    seg.extending = preallocate(seg, seg.allocated + ahead).then(
+      () => {
+        seg.extending = undefined;
+      },
+      (err: unknown) => {
+        seg.extending = undefined;
+        seg.extendError = err;
+      }
+    );
+  }
+
   private fail(err: unknown): void {
     this.failed = new WalFailedError((err as Error).message ?? String(err), { cause: err });
     this.logger.warn(this.failed.message);
@@ -457,7 +598,8 @@ function checkpointFrame(groups: Map<GroupId, GroupLog>, seq: number): Buffer {
     const hs = log.hardState;
     if (hs.term !== 0 || hs.vote !== '' || hs.commit !== 0) b.putHardState(group, hs);
     if (log.snapshot !== undefined)
-      b.putSnapshot(group, log.snapshot.meta.index, log.snapshot.meta.term);
+      // Restating the current snapshot: the log after it is consistent with it.
+      b.putSnapshot(group, log.snapshot.meta.index, log.snapshot.meta.term, true);
     if (log.compacted > 0) b.putCompact(group, log.compacted);
   }
   return b.finish(seq);
@@ -471,20 +613,63 @@ async function writeFully(fh: FileHandle, b: Buffer, position: number): Promise<
   }
 }
 
-/** Creates segment `seq` with its header and first frame, durable (file and directory entry) before use. */
+const ZEROS = Buffer.alloc(1024 * 1024);
+
+/** Waits for a background extension; rethrows its error (the store then fails closed). */
+async function settleExtension(seg: OpenSegment): Promise<void> {
+  if (seg.extending !== undefined) await seg.extending;
+  if (seg.extendError !== undefined) throw seg.extendError;
+}
+
+/** Extends the segment file with zeros up to `length` (durable on return: O_DSYNC). */
+async function preallocate(seg: OpenSegment, length: number): Promise<void> {
+  let at = seg.allocated;
+  while (at < length) {
+    const n = Math.min(ZEROS.length, length - at);
+    await writeFully(seg.fh, ZEROS.subarray(0, n), at);
+    at += n;
+  }
+  seg.allocated = length;
+}
+
+/** Cuts the zeros past the last frame and makes the new length durable. */
+async function trimSegment(seg: OpenSegment): Promise<void> {
+  if (seg.allocated === seg.size) return;
+  await seg.fh.truncate(seg.size);
+  await seg.fh.sync();
+  seg.allocated = seg.size;
+}
+
+/**
+ * Creates segment `seq` with its header, first frame and preallocated space, durable (file
+ * and directory entry) before use.
+ */
 async function createSegment(
   walDir: string,
   seq: number,
-  firstFrame: Buffer
+  firstFrame: Buffer,
+  preallocateBytes: number
 ): Promise<OpenSegment> {
   const path = join(walDir, segmentFileName(seq));
-  const fh = await open(path, 'wx');
+  const fh = await open(
+    path,
+    fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_DSYNC
+  );
   try {
     const head = Buffer.concat([encodeSegmentHeader(seq), firstFrame]);
+    const seg: OpenSegment = {
+      seq,
+      path,
+      fh,
+      size: head.length,
+      allocated: head.length,
+      maxIndex: new Map(),
+    };
+    if (preallocateBytes > 0) await preallocate(seg, head.length + preallocateBytes);
     await writeFully(fh, head, 0);
     await fh.sync();
     await fsyncDir(walDir);
-    return { seq, path, fh, size: head.length, maxIndex: new Map() };
+    return seg;
   } catch (err) {
     await fh.close();
     throw err;

@@ -37,6 +37,7 @@ export const SEGMENT_NAME_RE = /^([0-9a-f]{16})\.wal$/;
 /** A segment is at most its size limit plus one batch; anything far bigger is not ours. */
 export const MAX_SEGMENT_FILE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 
+/** `<seq>.wal` with 16 hex digits. */
 export function segmentFileName(seq: number): string {
   return `${seq.toString(16).padStart(16, '0')}.wal`;
 }
@@ -49,6 +50,7 @@ export interface SegmentInfo {
   readonly maxIndex: Map<GroupId, number>;
 }
 
+/** Everything replay produced: the groups, the intact segments, what was repaired. */
 export interface RecoveryResult {
   readonly groups: Map<GroupId, GroupLog>;
   readonly segments: SegmentInfo[];
@@ -64,6 +66,7 @@ export interface RecoveryResult {
   readonly snapshotProblems: SnapshotCorruptionError[];
 }
 
+/** Where to recover from, and the bounds and logger to use. */
 export interface RecoveryOptions {
   readonly walDir: string;
   readonly snapRoot: string;
@@ -106,6 +109,11 @@ function validFrameAfter(b: Buffer, from: number, lastSeq: number): number | und
  * A segment whose creation was cut short by a crash: shorter than its header, or its first
  * bytes never reached the disk (zeros). A full header with a wrong magic is someone else's file.
  */
+function isZero(b: Buffer, from: number): boolean {
+  for (let i = from; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
 function looksHalfCreated(b: Buffer): boolean {
   return b.length < SEGMENT_HEADER_BYTES || b.subarray(0, 8).every((x) => x === 0);
 }
@@ -114,7 +122,8 @@ function applyRecord(
   groups: Map<GroupId, GroupLog>,
   rec: WalRecord,
   maxIndex: Map<GroupId, number>,
-  trimmed: boolean
+  trimmed: boolean,
+  seen: Set<GroupId>
 ): void {
   let log = groups.get(rec.group);
   if (log === undefined) {
@@ -124,10 +133,15 @@ function applyRecord(
   switch (rec.type) {
     case RecordType.Entries: {
       // Once the oldest segments are deleted, a group's first surviving entries may start past
-      // its snapshot marker, which comes later in the log; the hole is checked after replay.
-      if (trimmed && log.entries.length === 0 && log.snapshot === undefined)
+      // the snapshot in the checkpoint: the snapshot covering the hole is recorded later in
+      // the log. Whether one did is checked after replay.
+      const first = rec.entries[0];
+      if (trimmed && !seen.has(rec.group) && first !== undefined && first.index > log.base() + 1) {
         log.adoptHead(rec.entries);
-      else log.append(rec.entries);
+      } else {
+        log.append(rec.entries);
+      }
+      seen.add(rec.group);
       const last = rec.entries[rec.entries.length - 1];
       if (last !== undefined)
         maxIndex.set(rec.group, Math.max(maxIndex.get(rec.group) ?? 0, last.index));
@@ -137,10 +151,10 @@ function applyRecord(
       log.setHardState(rec.hardState);
       break;
     case RecordType.Snapshot:
-      log.saveSnapshot({
-        meta: { index: rec.index, term: rec.term, confState: NO_CONF },
-        data: new Uint8Array(0),
-      });
+      log.saveSnapshot(
+        { meta: { index: rec.index, term: rec.term, confState: NO_CONF }, data: new Uint8Array(0) },
+        rec.keepsLog
+      );
       break;
     case RecordType.Compact:
       log.compact(rec.index);
@@ -192,6 +206,8 @@ export async function recoverWal(opts: RecoveryOptions): Promise<RecoveryResult>
   // Segment 1 is the first ever written; a higher first number means older ones were deleted.
   const firstName = names[0];
   const trimmed = firstName !== undefined && parseInt(firstName.slice(0, 16), 16) > 1;
+  /** Groups whose entries were replayed already: only a group's first entries may follow a hole. */
+  const seen = new Set<GroupId>();
 
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
@@ -238,9 +254,14 @@ export async function recoverWal(opts: RecoveryOptions): Promise<RecoveryResult>
               : `valid data follows at ${later}`;
           throw new WalCorruptionError(path, p, `${probe.reason}; ${where}`);
         }
-        opts.logger.warn(
-          `wal: truncating torn tail of ${path} at offset ${p} (${b.length - p} bytes: ${probe.reason}); it was never acknowledged`
-        );
+        if (isZero(b, p)) {
+          opts.logger.info(
+            `wal: ${path}: dropping ${b.length - p} preallocated bytes after offset ${p}`
+          );
+        } else
+          opts.logger.warn(
+            `wal: truncating torn tail of ${path} at offset ${p} (${b.length - p} bytes: ${probe.reason}); it was never acknowledged`
+          );
         await truncateFile(path, p);
         truncatedTail = { file: path, offset: p, droppedBytes: b.length - p };
         break;
@@ -250,7 +271,7 @@ export async function recoverWal(opts: RecoveryOptions): Promise<RecoveryResult>
       }
       try {
         for (const rec of decodeBatch(b, probe.payloadStart, probe.end))
-          applyRecord(groups, rec, maxIndex, trimmed);
+          applyRecord(groups, rec, maxIndex, trimmed, seen);
       } catch (err) {
         if (err instanceof FormatError) {
           throw new WalCorruptionError(path, p, `batch ${probe.seq}: ${err.message}`, {
