@@ -31,6 +31,29 @@ function withValue(state: KvState, key: string, value: string): KvState {
 }
 
 /**
+ * Drops unknown-outcome writes whose value no read ever saw, which keeps the search from
+ * trying every place such a write could have landed. Sound for a key without compare-and-set:
+ * if such a write took effect, every state after it contains its value until a put replaces
+ * it, so no read happened in that window, and the same order without the write explains every
+ * read as well. A failed or unknown compare-and-set could tell the states apart, so keys with
+ * any compare-and-set are left alone.
+ */
+function withoutUnobservedUnknownWrites(
+  ops: Operation<KvInput, KvOutput>[]
+): Operation<KvInput, KvOutput>[] {
+  if (ops.some((op) => op.input.kind === 'cas')) return ops;
+  const seen: string[] = [];
+  for (const op of ops) {
+    if (op.output?.kind === 'get' && op.output.value !== null) seen.push(op.output.value);
+  }
+  return ops.filter((op) => {
+    if (op.return !== Infinity || op.input.kind === 'get') return true;
+    const written = op.input.value;
+    return seen.some((v) => v.includes(written));
+  });
+}
+
+/**
  * The sequential specification of the store. Partitioned by key: operations on different
  * keys never constrain each other, so each key's sub-history is checked on its own.
  */
@@ -74,7 +97,7 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
       if (list === undefined) byKey.set(op.input.key, (list = []));
       list.push(op);
     }
-    return [...byKey.values()];
+    return [...byKey.values()].map(withoutUnobservedUnknownWrites);
   },
 
   describe(op) {

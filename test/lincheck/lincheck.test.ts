@@ -177,6 +177,18 @@ describe('lincheck - unknown outcomes', () => {
     expect(verdict(h)).toBe('illegal');
   });
 
+  it('ignores unknown writes nobody observed, but not observed ones', () => {
+    const h: Op[] = [put(0, 1, 2, 'x', 'a')];
+    // Thirty concurrent unknown appends no read ever saw: irrelevant, and cheap to decide.
+    for (let i = 0; i < 30; i++) h.push(append(10 + i, 3, Infinity, 'x', `u${i};`));
+    h.push(get(1, 4, 5, 'x', 'a'), get(1, 6, 7, 'x', 'a'));
+    const r = checkLinearizable(kvModel, h, { maxSteps: 10_000 });
+    expect(r.verdict).toBe('ok');
+    // One of them observed, and then lost again: illegal.
+    h.push(get(2, 8, 9, 'x', 'au3;'), get(2, 10, 11, 'x', 'a'));
+    expect(checkLinearizable(kvModel, h, { maxSteps: 100_000 }).verdict).toBe('illegal');
+  });
+
   it('applies an unknown append at most once', () => {
     const h = [append(0, 1, Infinity, 'x', 'a'), get(1, 2, 3, 'x', 'a'), get(1, 4, 5, 'x', 'aa')];
     expect(verdict(h)).toBe('illegal');
