@@ -5,7 +5,7 @@
  */
 export const DEFAULT_RUN = {
   /** Steps with faults, then quiet settling steps, per seed. */
-  steps: 2000,
+  steps: 4000,
   settleSteps: 300,
   three: { nodes: 3, seedBase: 1, seeds: 1000 },
   five: { nodes: 5, seedBase: 1, seeds: 1000 },

@@ -21,13 +21,13 @@ export interface RangeSummary {
 }
 
 /**
- * Runs a range of seeds. With `stopAtFirst` it returns as soon as one seed fails (used to show
- * that a mutation is caught).
+ * Runs a range of seeds. With `stopWhen` it returns as soon as a failing seed satisfies it
+ * (used to show that a mutation is caught by a given kind of check).
  */
 export function runRange(
   range: SeedRange,
   base: Omit<SimOptions, 'seed' | 'nodes'>,
-  stopAtFirst = false
+  stopWhen?: (failed: SimResult) => boolean
 ): RangeSummary {
   const failures: SimResult[] = [];
   let ran = 0;
@@ -54,7 +54,7 @@ export function runRange(
     if (r.stats.lincheck === 'unknown') lincheckUnknown++;
     if (r.failure !== undefined) {
       failures.push(r);
-      if (stopAtFirst) break;
+      if (stopWhen?.(r) === true) break;
     }
   }
   return {
@@ -70,6 +70,11 @@ export function runRange(
     lincheckOk,
     lincheckUnknown,
   };
+}
+
+/** A failure of a safety property (not the core throwing, which the main runs report). */
+export function isSafetyFailure(r: SimResult): boolean {
+  return r.failure !== undefined && r.failure.invariant !== 'core-exception';
 }
 
 /** A failing seed as a short report with the replay command. */
