@@ -53,6 +53,11 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => {
     stopped = true;
   });
+  // A reader that goes away (`| head`) ends the run quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
   let done = 0;
   for (let i = 0; i < count && !stopped; i++) {
     const seed = first + i;

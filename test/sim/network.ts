@@ -57,14 +57,25 @@ export class Network {
     this.inFlight.push({ msg, notBefore: step });
   }
 
-  /** Removes and returns a random deliverable message (undefined if none). */
-  takeRandom(rng: Prng, step: number): InFlight | undefined {
+  /**
+   * Removes and returns a deliverable message (undefined if none). A random one is picked;
+   * with probability `fifo` the oldest deliverable message on the same link goes instead, so
+   * links behave mostly like the ordered streams a real transport has, with reordering still
+   * frequent. (Total reordering is legal but starves replication of single-entry appends.)
+   */
+  takeRandom(rng: Prng, step: number, fifo: number): InFlight | undefined {
     const ready: number[] = [];
     this.inFlight.forEach((m, i) => {
       if (m.notBefore <= step) ready.push(i);
     });
     if (ready.length === 0) return undefined;
-    const i = rng.pick(ready);
+    let i = rng.pick(ready);
+    if (rng.chance(fifo)) {
+      const { from, to } = this.inFlight[i]!.msg;
+      i = ready.find(
+        (j) => this.inFlight[j]!.msg.from === from && this.inFlight[j]!.msg.to === to
+      )!;
+    }
     const [m] = this.inFlight.splice(i, 1);
     return m;
   }

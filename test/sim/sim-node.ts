@@ -49,6 +49,8 @@ export interface NodeEvents {
   /** The node installed a snapshot covering everything up to `index`. */
   restoredSnapshot(node: NodeId, index: number, sm: KvStateMachine): void;
   readState(node: NodeId, rs: ReadState): void;
+  /** The node's role or known leader changed (for the trace). */
+  roleChanged(node: NodeId, soft: SoftState, term: number): void;
 }
 
 export const GROUP = 'sim';
@@ -212,6 +214,7 @@ export class SimNode {
     const storage = this.storage!;
     const rd = raw.ready();
     if (rd.softState !== undefined) this.soft = rd.softState;
+    const roleChanged = rd.softState !== undefined;
     if (rd.hardState !== undefined) {
       const hs = rd.hardState;
       if (hs.commit < this.hard.commit || hs.commit < this.durableCommit) {
@@ -230,6 +233,7 @@ export class SimNode {
       this.tracker.singleVote(this.id, hs.term, hs.vote);
       this.hard = hs;
     }
+    if (roleChanged) events.roleChanged(this.id, this.soft, this.hard.term);
 
     // 1. Persist: snapshot, then entries, then the hard state that may refer to them.
     if (rd.snapshot !== undefined) {

@@ -162,6 +162,10 @@ export class Simulation {
       appliedIndex: (node, index, cmd) => this.clients.onAppliedIndex(node, index, cmd),
       restoredSnapshot: (node, index, sm) => this.clients.onSnapshot(node, index, sm),
       readState: (node, rs) => this.clients.onReadState(node, rs),
+      roleChanged: (node, soft, term) =>
+        this.log(
+          `  ${node} is ${soft.state} in term ${term}${soft.lead === '' ? '' : `, leader ${soft.lead}`}`
+        ),
     };
     this.log(
       `knobs ${JSON.stringify(this.knobs)} nodes ${voters.join(',')} mutation ${opts.mutation ?? 'none'}`
@@ -379,7 +383,7 @@ export class Simulation {
   }
 
   private deliver(): string {
-    const m = this.net.takeRandom(this.rng, this.step);
+    const m = this.net.takeRandom(this.rng, this.step, 0.8);
     if (m === undefined) return this.tick();
     const msg = m.msg;
     const desc = describeMsg(msg);
