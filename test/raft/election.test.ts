@@ -261,3 +261,16 @@ describe('forgetLeader', () => {
     expect(net.node('1').raw.status().softState).toEqual({ state: 'leader', lead: '1' });
   });
 });
+
+describe('learners must vote when asked', () => {
+  test('a node that still thinks it is a learner grants its vote (it may be a voter already)', () => {
+    const net = new Network();
+    net.addNode('1', new MemoryStorage(confState({ voters: ['1', '2', '3'] })));
+    net.addNode('2', new MemoryStorage(confState({ voters: ['1', '2', '3'] })));
+    // 3 has not applied its promotion yet.
+    net.addNode('3', new MemoryStorage(confState({ voters: ['1', '2'], learners: ['3'] })));
+    net.isolate('1');
+    net.campaign('2');
+    expect(net.node('2').raw.status().softState.state).toBe('leader');
+  });
+});

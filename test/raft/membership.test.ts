@@ -343,3 +343,34 @@ describe('invalid conf changes', () => {
     expect(raw.raft.trk.progress.get('3')?.isLearner).toBe(true);
   });
 });
+
+describe('joining without the initial membership', () => {
+  test('a node started empty that replays conf changes fails loudly instead of forming a group of its own', () => {
+    const net = Network.create(['1', '2', '3']);
+    net.addNode('4', new MemoryStorage());
+    net.campaign('1');
+    net.node('1').raw.proposeConfChange(addVoter('4'));
+    expect(() => net.stabilize()).toThrow(/without knowing the group's membership/);
+    expect(net.node('4').raw.status().config.voters).toEqual([]);
+  });
+
+  test('a node started empty joins fine through a snapshot', () => {
+    const net = Network.create(['1', '2', '3']);
+    net.addNode('4', new MemoryStorage());
+    net.campaign('1');
+    net.node('1').raw.propose(enc('a'));
+    net.stabilize();
+    const n1 = net.node('1');
+    const applied = n1.raw.status().applied;
+    n1.storage.createSnapshot(applied, n1.conf, enc('s'));
+    n1.storage.compact(applied);
+    net.node('1').raw.proposeConfChange(addVoter('4'));
+    net.stabilize();
+    net.tick('1');
+    net.stabilize();
+    expect(net.node('4').conf.voters).toEqual(['1', '2', '3', '4']);
+    net.node('1').raw.propose(enc('b'));
+    net.stabilize();
+    expect(net.appliedData('4')).toEqual(['b']);
+  });
+});

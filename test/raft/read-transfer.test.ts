@@ -218,3 +218,35 @@ describe('leadership transfer', () => {
     expect(net.leader()).toBe('3');
   });
 });
+
+describe('forwarded requests bouncing back', () => {
+  test('a forwarded read or proposal that returns to its origin is dropped, not thrown', () => {
+    const net = Network.create(['1', '2', '3']);
+    // 1 has no leader; a message it once forwarded comes back to it from the network.
+    const base = {
+      group: 'g1',
+      from: '1',
+      to: '1',
+      term: 0,
+      logTerm: 0,
+      index: 0,
+      commit: 0,
+      reject: false,
+      rejectHint: 0,
+    };
+    expect(() =>
+      net
+        .node('1')
+        .raw.step({ ...base, type: MessageType.ReadIndex, entries: [], context: enc('r') })
+    ).not.toThrow();
+    expect(() =>
+      net.node('1').raw.step({
+        ...base,
+        type: MessageType.Propose,
+        entries: [{ term: 0, index: 0, type: 0, data: enc('p') }],
+      })
+    ).not.toThrow();
+    // Local callers still get the error.
+    expect(() => net.node('1').raw.readIndex(enc('r'))).toThrow(ProposalDroppedError);
+  });
+});

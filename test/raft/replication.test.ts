@@ -229,3 +229,42 @@ describe('proposals', () => {
     expect([...(e?.data ?? [])]).toEqual([0, 255, 7]);
   });
 });
+
+describe('batched proposals', () => {
+  test('proposeBatch appends all commands with one append per follower', () => {
+    const net = Network.create(['1', '2', '3']);
+    net.campaign('1');
+    const appends: Message[] = [];
+    net.onDeliver = (m) => {
+      if (m.type === MessageType.Append && m.entries.length > 0) appends.push(m);
+    };
+    const range = net.node('1').raw.proposeBatch([enc('a'), enc('b'), enc('c')]);
+    expect(range).toEqual({ first: 2, last: 4, term: 1 });
+    net.stabilize();
+    expect(appends).toHaveLength(2);
+    expect(net.appliedData('3')).toEqual(['a', 'b', 'c']);
+    expect(net.node('1').raw.basicStatus().hardState.commit).toBe(4);
+  });
+
+  test('proposeBatch is all or nothing under the uncommitted bound', () => {
+    const net = Network.create(['1', '2', '3'], { maxUncommittedEntriesSize: 100 });
+    net.campaign('1');
+    net.isolate('2');
+    net.isolate('3');
+    const raw = net.node('1').raw;
+    raw.propose(new Uint8Array(60));
+    const last = raw.basicStatus().lastIndex;
+    expect(() => raw.proposeBatch([new Uint8Array(30), new Uint8Array(30)])).toThrow(
+      ProposalDroppedError
+    );
+    expect(raw.basicStatus().lastIndex).toBe(last);
+  });
+
+  test('proposeBatch on a follower forwards the batch', () => {
+    const net = Network.create(['1', '2', '3']);
+    net.campaign('1');
+    expect(net.node('2').raw.proposeBatch([enc('x'), enc('y')])).toBeUndefined();
+    net.stabilize();
+    expect(net.appliedData('1')).toEqual(['x', 'y']);
+  });
+});

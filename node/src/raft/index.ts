@@ -2,7 +2,14 @@
  * Public API of the Raft library. See README.md in this folder for the contract.
  */
 export * from './types.js';
-export { RawNode, type Status, type ProgressStatus, type ProposalPosition } from './raw-node.js';
+export {
+  RawNode,
+  type Status,
+  type BasicStatus,
+  type ProgressStatus,
+  type ProposalPosition,
+  type ProposalRange,
+} from './raw-node.js';
 export { MemoryStorage } from './memory-storage.js';
 export { validateConfig, CONFIG_DEFAULTS, type ResolvedConfig } from './config.js';
 export { encodeConfChange, decodeConfChange } from './conf-change-codec.js';

@@ -16,6 +16,7 @@ export interface TrackerConfig {
   readonly learnersNext: ReadonlySet<string>;
 }
 
+/** No members at all (a node that has not learned its group's membership). */
 export const EMPTY_TRACKER_CONFIG: TrackerConfig = {
   voters: new JointConfig(),
   autoLeave: false,

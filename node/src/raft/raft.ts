@@ -146,12 +146,30 @@ export class Raft {
   // ---------------------------------------------------------------- sending
 
   private send(init: MessageInit): void {
+    const t = init.type;
+    let term: number;
+    if (
+      t === MessageType.Vote ||
+      t === MessageType.VoteResponse ||
+      t === MessageType.PreVote ||
+      t === MessageType.PreVoteResponse
+    ) {
+      // Vote traffic carries an explicit term (a pre-vote is for term+1).
+      term = init.term ?? 0;
+      if (term === 0) throw new InvariantError(`term must be set on ${t}`);
+    } else {
+      if (init.term !== undefined && init.term !== 0) {
+        throw new InvariantError(`term must not be preset on message type ${t}`);
+      }
+      // Forwarded proposals and reads carry term 0: the receiver treats them as local.
+      term = t === MessageType.Propose || t === MessageType.ReadIndex ? 0 : this.term;
+    }
     const m: Message = {
       group: this.group,
       from: init.from ?? this.id,
       to: init.to,
-      type: init.type,
-      term: init.term ?? 0,
+      type: t,
+      term,
       logTerm: init.logTerm ?? 0,
       index: init.index ?? 0,
       entries: init.entries ?? [],
@@ -161,27 +179,7 @@ export class Raft {
       ...(init.snapshot ? { snapshot: init.snapshot } : {}),
       ...(init.context ? { context: init.context } : {}),
     };
-    const t = m.type;
-    if (
-      t === MessageType.Vote ||
-      t === MessageType.VoteResponse ||
-      t === MessageType.PreVote ||
-      t === MessageType.PreVoteResponse
-    ) {
-      // Vote traffic carries an explicit term (a pre-vote is for term+1).
-      if (m.term === 0) throw new InvariantError(`term must be set on ${t}`);
-      this.msgs.push(m);
-      return;
-    }
-    if (init.term !== undefined && init.term !== 0) {
-      throw new InvariantError(`term must not be preset on message type ${t}`);
-    }
-    // Forwarded proposals and reads carry term 0: the receiver treats them as local.
-    if (t !== MessageType.Propose && t !== MessageType.ReadIndex) {
-      this.msgs.push({ ...m, term: this.term });
-    } else {
-      this.msgs.push(m);
-    }
+    this.msgs.push(m);
   }
 
   /** Sends an append (or a snapshot) if the follower is not paused. */
@@ -1031,6 +1029,15 @@ export class Raft {
 
   /** Applies a committed conf change (called by the host after commit). Returns the new ConfState. */
   applyConfChange(cc: ConfChangeV2): ConfState {
+    const c = this.trk.config;
+    if (c.voters.incoming.size === 0 && !c.voters.isJoint() && c.learners.size === 0) {
+      // Every group starts with a non-empty membership (initial ConfState or a snapshot's).
+      // A node without one is replaying the log without knowing where it starts: applying
+      // "add-voter self" to nothing would make it a single-voter group of its own.
+      throw new ConfigError(
+        `${this.id} applies a conf change without knowing the group's membership: start it with the group's initial ConfState, or let it catch up from a snapshot`
+      );
+    }
     let res: ChangeResult;
     try {
       res = this.computeConfChange(cc);

@@ -33,6 +33,24 @@ export interface ProgressStatus {
   readonly pendingSnapshot: number;
 }
 
+/** Where a batch of proposals landed in the leader's log: indexes first..last, all in `term`. */
+export interface ProposalRange {
+  readonly first: number;
+  readonly last: number;
+  readonly term: number;
+}
+
+/** The cheap part of Status (no per-peer progress): safe to call on every loop. */
+export interface BasicStatus {
+  readonly id: string;
+  readonly group: string;
+  readonly hardState: HardState;
+  readonly softState: SoftState;
+  readonly applied: number;
+  readonly lastIndex: number;
+  readonly leadTransferee: string;
+}
+
 /** A point-in-time view of a node, for diagnostics and tests. */
 export interface Status {
   readonly id: string;
@@ -110,6 +128,24 @@ export class RawNode {
     return this.proposeEntry({ term: 0, index: 0, type: EntryType.Normal, data });
   }
 
+  /**
+   * Proposes several commands as ONE step: the leader appends them together and sends one
+   * append per follower for the whole batch. On the leader returns the range they occupy
+   * (`first`..`last`, all in `term`); otherwise as propose(). All or nothing: a refusal
+   * (ProposalDroppedError) appends none of them.
+   */
+  proposeBatch(data: readonly Uint8Array[]): ProposalRange | undefined {
+    if (data.length === 0) throw new UsageError('proposeBatch() needs at least one command');
+    const r = this.raft;
+    const wasLeader = r.state === StateType.Leader;
+    r.lastProposal = undefined;
+    const entries = data.map((d) => ({ term: 0, index: 0, type: EntryType.Normal, data: d }));
+    r.step(this.local(MessageType.Propose, { entries }));
+    const last = r.lastProposal as ProposalPosition | undefined;
+    if (!wasLeader || last === undefined) return undefined;
+    return { first: last.index - data.length + 1, last: last.index, term: last.term };
+  }
+
   /** Proposes a membership change. Same outcomes as propose(), plus refusal while one is pending. */
   proposeConfChange(cc: ConfChangeV2): ProposalPosition | undefined {
     return this.proposeEntry({
@@ -136,9 +172,9 @@ export class RawNode {
 
   /**
    * Feeds a message received from a peer. Messages of another group, local-only types and
-   * responses from unknown peers are rejected with StepError. A proposal forwarded by a
-   * follower that this leader refuses is dropped silently (the follower's caller sees it in
-   * the absence of a commit).
+   * responses from unknown peers are rejected with StepError. A forwarded proposal or read that
+   * this node refuses is dropped silently, even when it bounced back to its origin (the
+   * requester sees it in the absence of a commit or ReadState).
    */
   step(m: Message): void {
     if (m.group !== this.raft.group) {
@@ -162,7 +198,10 @@ export class RawNode {
     try {
       this.raft.step(m);
     } catch (e) {
-      if (e instanceof ProposalDroppedError && m.from !== this.raft.id) {
+      // Whatever arrives through step() came from the network, even with from === our id (a
+      // forwarded proposal or read can bounce back to its origin): a refusal is not the
+      // transport's problem. Local callers get their errors from propose()/readIndex().
+      if (e instanceof ProposalDroppedError) {
         this.raft.cfg.logger.debug(
           `${this.raft.id} dropped forwarded request from ${m.from}: ${e.message}`
         );
@@ -221,10 +260,11 @@ export class RawNode {
   /** Whether ready() would return something. False while a Ready is outstanding. */
   hasReady(): boolean {
     if (this.outstanding) return false;
+    // Called for every group on every host loop: compare fields, allocate nothing.
     const r = this.raft;
-    const ss = r.softState();
-    if (ss.lead !== this.prevSoftState.lead || ss.state !== this.prevSoftState.state) return true;
-    if (!sameHardState(r.hardState(), this.prevHardState)) return true;
+    if (r.lead !== this.prevSoftState.lead || r.state !== this.prevSoftState.state) return true;
+    const h = this.prevHardState;
+    if (r.term !== h.term || r.vote !== h.vote || r.raftLog.committed !== h.commit) return true;
     if (r.raftLog.hasPendingSnapshot()) return true;
     if (r.msgs.length > 0 || r.readStates.length > 0) return true;
     if (r.raftLog.unstable.entries.length > 0) return true;
@@ -281,6 +321,20 @@ export class RawNode {
     if (lastCommitted) r.appliedTo(lastCommitted.index);
     else if (rd.snapshot && rd.snapshot.meta.index > r.raftLog.applied)
       r.appliedTo(rd.snapshot.meta.index);
+  }
+
+  /** Term, vote, commit, role, leader, applied and last index, without per-peer progress. */
+  basicStatus(): BasicStatus {
+    const r = this.raft;
+    return {
+      id: r.id,
+      group: r.group,
+      hardState: r.hardState(),
+      softState: r.softState(),
+      applied: r.raftLog.applied,
+      lastIndex: r.raftLog.lastIndex(),
+      leadTransferee: r.leadTransferee,
+    };
   }
 
   status(): Status {

@@ -13,10 +13,12 @@ export type NodeId = string;
 /** A Raft group's identity (a store or a topic partition). Non-empty. */
 export type GroupId = string;
 
+/** Kind of a log entry: a state-machine command or a membership change. */
 export const EntryType = {
   Normal: 0,
   ConfChange: 1,
 } as const;
+/** One of the EntryType values. */
 export type EntryType = (typeof EntryType)[keyof typeof EntryType];
 
 /** A log entry. Invariant: index >= 1, term >= 1 for every entry in a log. */
@@ -52,6 +54,7 @@ export interface ConfState {
   readonly autoLeave: boolean;
 }
 
+/** What a snapshot covers: the log up to and including `index` (of `term`). */
 export interface SnapshotMeta {
   readonly index: number;
   readonly term: number;
@@ -59,6 +62,7 @@ export interface SnapshotMeta {
   readonly confState: ConfState;
 }
 
+/** A state-machine snapshot plus its metadata; `data` is opaque to the library. */
 export interface Snapshot {
   readonly meta: SnapshotMeta;
   readonly data: Uint8Array;
@@ -82,8 +86,13 @@ export const MessageType = {
   ReadIndexResponse: 14,
   Propose: 15,
 } as const;
+/** One of the MessageType values. */
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
+/**
+ * A Raft message between two nodes of one group. Fields a type does not use are 0 / false /
+ * empty. Every message the library emits has `group` = Config.group.
+ */
 export interface Message {
   readonly group: GroupId;
   readonly type: MessageType;
@@ -102,8 +111,10 @@ export interface Message {
   readonly context?: Uint8Array;
 }
 
+/** A single membership operation on one node. */
 export type ConfChangeType = 'add-voter' | 'add-learner' | 'remove';
 
+/** One operation of a ConfChangeV2. */
 export interface ConfChangeSingle {
   readonly type: ConfChangeType;
   readonly node: NodeId;
@@ -121,14 +132,17 @@ export interface ConfChangeV2 {
   readonly context?: Uint8Array;
 }
 
+/** The role of a node in its group. */
 export const StateType = {
   Follower: 'follower',
   PreCandidate: 'pre-candidate',
   Candidate: 'candidate',
   Leader: 'leader',
 } as const;
+/** One of the StateType values. */
 export type StateType = (typeof StateType)[keyof typeof StateType];
 
+/** Volatile state worth reporting (not persisted): who leads, and our role. */
 export interface SoftState {
   readonly lead: NodeId | '';
   readonly state: StateType;
@@ -173,8 +187,10 @@ export interface Storage {
   snapshot(): Snapshot;
 }
 
+/** How ReadIndex confirms leadership: a heartbeat quorum (safe) or the leader lease. */
 export type ReadOnlyOption = 'safe' | 'lease-based';
 
+/** Configuration of one node in one group; checked and defaulted by validateConfig(). */
 export interface Config {
   readonly id: NodeId;
   readonly group: GroupId;
@@ -203,6 +219,7 @@ export interface Config {
   readonly logger?: Logger;
 }
 
+/** Injected logger; the library never writes to the console itself. */
 export interface Logger {
   debug(msg: string): void;
   info(msg: string): void;
