@@ -92,8 +92,8 @@ const WEIGHTS: readonly (readonly [Action, number])[] = [
   ['drop', 2.5],
   ['duplicate', 2],
   ['delay', 2],
-  ['partition', 1.2],
-  ['crash', 1],
+  ['partition', 2],
+  ['crash', 1.6],
   ['crash-mid-ready', 0.5],
   ['restart', 4],
   ['conf-change', 1],
@@ -119,7 +119,7 @@ export class Simulation {
   /** Every node ever created; removed members keep running. */
   private readonly nodes = new Map<NodeId, SimNode>();
   private readonly trace: string[] = [];
-  private readonly knobs: RaftKnobs;
+  private readonly knobs: RaftKnobs & { readonly fifo: number };
   private readonly maxNodes: number;
   private step = 0;
   private crashes = 0;
@@ -145,6 +145,8 @@ export class Simulation {
       // into steps (old-term entries acknowledged before its own no-op: Figure 8 territory).
       maxSizePerMsg: this.rng.pick([1, 256, 1 << 20]),
       maxInflightMsgs: 1 + this.rng.int(16),
+      // How often a delivery takes the oldest message of its link instead of a random one.
+      fifo: this.rng.pick([0.3, 0.7, 0.95]),
     };
     this.maxNodes = opts.nodes + 4;
     const voters = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
@@ -383,7 +385,7 @@ export class Simulation {
   }
 
   private deliver(): string {
-    const m = this.net.takeRandom(this.rng, this.step, 0.8);
+    const m = this.net.takeRandom(this.rng, this.step, this.knobs.fifo);
     if (m === undefined) return this.tick();
     const msg = m.msg;
     const desc = describeMsg(msg);
