@@ -261,13 +261,17 @@ export class SimNode {
     // 3. Apply.
     if (rd.snapshot !== undefined) {
       const meta = rd.snapshot.meta;
-      if (meta.index > this.applied) {
-        this.sm = KvStateMachine.restore(rd.snapshot.data);
-        this.applied = meta.index;
-        this.confState = meta.confState;
-        this.tracker.snapshotState(this.id, meta.index, rd.snapshot.data);
-        events.restoredSnapshot(this.id, meta.index, this.sm);
+      if (meta.index <= this.applied) {
+        throw new InvariantViolationError(
+          'apply-contiguous',
+          `${this.id} was handed a snapshot at ${meta.index} to apply after ${this.applied}`
+        );
       }
+      this.sm = KvStateMachine.restore(rd.snapshot.data);
+      this.applied = meta.index;
+      this.confState = meta.confState;
+      this.tracker.snapshotState(this.id, meta.index, rd.snapshot.data);
+      events.restoredSnapshot(this.id, meta.index, this.sm);
     }
     for (const e of rd.committedEntries) this.applyEntry(raw, e, events);
     for (const rs of rd.readStates) events.readState(this.id, rs);
@@ -277,7 +281,6 @@ export class SimNode {
   }
 
   private applyEntry(raw: RawNode, e: Entry, events: NodeEvents): void {
-    if (e.index <= this.applied) return;
     if (e.index !== this.applied + 1) {
       throw new InvariantViolationError(
         'apply-contiguous',
