@@ -1,0 +1,13 @@
+export { checkLinearizable } from './checker.js';
+export { bruteForceLinearizable } from './brute-force.js';
+export { kvModel } from './kv-model.js';
+export type { KvInput, KvOutput, KvState } from './kv-model.js';
+export { InvalidHistoryError } from './errors.js';
+export type {
+  CheckOptions,
+  CheckResult,
+  Model,
+  Operation,
+  PartitionResult,
+  Verdict,
+} from './types.js';

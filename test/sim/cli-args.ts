@@ -1,0 +1,122 @@
+import { SimUsageError } from './errors.js';
+import { INVARIANTS } from './invariants.js';
+import { MUTATIONS, type Mutation } from './sim-node.js';
+
+export interface CliOptions {
+  readonly nodes: number;
+  readonly seeds: number;
+  readonly seedBase: number;
+  readonly steps: number;
+  readonly settleSteps: number;
+  /** Replay one seed (overrides seeds/seedBase). */
+  readonly seed?: number;
+  /** Print every step as it happens. */
+  readonly trace: boolean;
+  readonly keepGoing: boolean;
+  readonly mutation: Mutation;
+  readonly skipInvariants: readonly string[];
+}
+
+export const USAGE = `usage: sim [--nodes N] [--seeds K] [--seed-base B] [--steps S] [--settle S]
+           [--seed N --trace] [--keep-going] [--mutation none|drop-vote|stale-read]
+           [--skip-invariant NAME]...
+  --nodes N      founding voters (1..9, default 3)
+  --seeds K      number of seeds to run (default 100)
+  --seed-base B  first seed (default 1)
+  --steps S      fault-injecting steps per seed (default 1000)
+  --settle S     quiet steps after the faults (default 300)
+  --seed N       run only seed N (replay)
+  --trace        print every step of the run as it happens
+  --keep-going   do not stop at the first failing seed
+  --mutation M   break the harness on purpose: drop-vote persists HardState without the
+                 vote; stale-read serves reads locally without ReadIndex
+  --skip-invariant NAME  do not enforce one invariant (repeatable), to see what else catches a fault`;
+
+function intArg(name: string, raw: string | undefined, min: number, max: number): number {
+  if (raw === undefined) throw new SimUsageError(`${name} needs a value`);
+  if (!/^\d+$/.test(raw))
+    throw new SimUsageError(`${name} must be a non-negative integer, got '${raw}'`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new SimUsageError(`${name} must be in [${min}, ${max}], got ${n}`);
+  return n;
+}
+
+/** Parses argv (without node and script); throws SimUsageError naming the bad argument. */
+export function parseCliArgs(argv: readonly string[]): CliOptions {
+  let nodes = 3;
+  let seeds = 100;
+  let seedBase = 1;
+  let steps = 1000;
+  let settleSteps = 300;
+  let seed: number | undefined;
+  let trace = false;
+  let keepGoing = false;
+  let mutation: Mutation = 'none';
+  const skipInvariants: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    switch (a) {
+      case '--nodes':
+        nodes = intArg(a, argv[++i], 1, 9);
+        break;
+      case '--seeds':
+        seeds = intArg(a, argv[++i], 1, 10_000_000);
+        break;
+      case '--seed-base':
+        seedBase = intArg(a, argv[++i], 0, 0xffffffff);
+        break;
+      case '--steps':
+        steps = intArg(a, argv[++i], 1, 10_000_000);
+        break;
+      case '--settle':
+        settleSteps = intArg(a, argv[++i], 0, 10_000_000);
+        break;
+      case '--seed':
+        seed = intArg(a, argv[++i], 0, 0xffffffff);
+        break;
+      case '--trace':
+        trace = true;
+        break;
+      case '--keep-going':
+        keepGoing = true;
+        break;
+      case '--mutation': {
+        const m = argv[++i];
+        const found = MUTATIONS.find((x) => x === m);
+        if (found === undefined) {
+          throw new SimUsageError(
+            `--mutation must be one of ${MUTATIONS.join(', ')}, got '${m ?? ''}'`
+          );
+        }
+        mutation = found;
+        break;
+      }
+      case '--skip-invariant': {
+        const name = argv[++i];
+        if (name === undefined || !INVARIANTS.includes(name)) {
+          throw new SimUsageError(
+            `--skip-invariant must name one of ${INVARIANTS.join(', ')}, got '${name ?? ''}'`
+          );
+        }
+        skipInvariants.push(name);
+        break;
+      }
+      default:
+        throw new SimUsageError(`unknown argument '${a}'`);
+    }
+  }
+  if (trace && seed === undefined)
+    throw new SimUsageError('--trace needs --seed N (replay one seed)');
+  return {
+    nodes,
+    seeds,
+    seedBase,
+    steps,
+    settleSteps,
+    ...(seed === undefined ? {} : { seed }),
+    trace,
+    keepGoing,
+    mutation,
+    skipInvariants,
+  };
+}

@@ -1,0 +1,12 @@
+/**
+ * The seed ranges and run lengths of the default test run (`npm test -- test/sim`), shared by
+ * the jest suites and the documentation so that "fails within the default seeds" means one
+ * thing. Sized to take a few minutes on a 2-core machine.
+ */
+export const DEFAULT_RUN = {
+  /** Steps with faults, then quiet settling steps, per seed. */
+  steps: 4000,
+  settleSteps: 300,
+  three: { nodes: 3, seedBase: 1, seeds: 1000 },
+  five: { nodes: 5, seedBase: 1, seeds: 1000 },
+} as const;
