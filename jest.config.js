@@ -12,4 +12,5 @@ export default {
   // with many parallel workers.
   maxWorkers: 2,
   testTimeout: 30_000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
 };
