@@ -62,8 +62,9 @@ test-sim: deps ## run only the deterministic Raft simulation suite
 sim: build ## run the Raft simulation: make sim ARGS="--nodes 5 --seeds 1000 --seed-base 424242 --steps 3000"
 	node dist/test/sim/cli.js $(ARGS)
 
-bench-raft: build ## benchmark: 3-node Raft over in-memory transport with the on-disk WAL
+bench-raft: build ## benchmark: 3-node Raft over in-memory transport with the on-disk WAL, then idle-group cost
 	node dist/bench/raft-bench.js $(ARGS)
+	node dist/bench/raft-idle-groups.js
 
 bench-data: build ## benchmark: binary codec encode/decode/validate of a conn-log vector
 	node dist/bench/data-bench.js $(ARGS)
