@@ -280,7 +280,7 @@ async function scenario(
   const pubResult = await next(pub.lines, 'publisher');
   const nodeCpu = mesh.nodes.map((n, i) => procCpuSeconds(n.child.pid) - (nodeCpu0[i] ?? 0));
   await Promise.all([pub.exited, ...subs.map((s) => s.exited)]);
-  const us = (cpuSeconds: number): number => Math.round((cpuSeconds * 1e7) / events) / 10;
+  const us = (cpuSeconds: number): number => Math.round((cpuSeconds * 1e8) / events) / 100;
   const cpuPerEvent: Record<string, number> = { publisher: us(pubResult.cpuSeconds as number) };
   mesh.nodes.forEach((n, i) => (cpuPerEvent[`node ${n.id}`] = us(nodeCpu[i] ?? 0)));
   results.forEach((r, i) => (cpuPerEvent[`subscriber ${i + 1}`] = us(r.cpuSeconds as number)));
