@@ -272,3 +272,41 @@ describe('data - binary decoder errors', () => {
     expect(decodeError(bad.subarray(2 + a.length, 2 + a.length + b.length), dec).offset).toBe(3);
   });
 });
+
+describe('BinaryDecoder ranges', () => {
+  const values: Data[] = [
+    data.vector([data.count(7n), data.string('C4J4Th3PJpwUYZZ6gc01'), data.address('10.0.0.1')]),
+    data.string('héllo'),
+    data.set([data.count(1n), data.count(2n)]),
+  ];
+  const parts = values.map((v) => encodeData(v));
+  const packed = Buffer.concat(parts.map((p) => Buffer.from(p)));
+
+  it('decodeRange and validateRange read values in place, like decode and validate of a view', () => {
+    const dec = new BinaryDecoder();
+    let off = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const end = off + parts[i]!.length;
+      expect(dataEquals(dec.decodeRange(packed, off, end), values[i]!)).toBe(true);
+      expect(() => dec.validateRange(packed, off, end)).not.toThrow();
+      off = end;
+    }
+  });
+
+  it('reports errors with offsets relative to the range and rejects ranges outside the input', () => {
+    const dec = new BinaryDecoder();
+    const first = parts[0]!.length;
+    // The first value plus the first byte of the next: trailing bytes at the range's end.
+    expect(() => dec.decodeRange(packed, 0, first + 1)).toThrow(
+      expect.objectContaining({ reason: 'trailing-bytes', offset: first })
+    );
+    expect(() => dec.validateRange(packed, first, first + 2)).toThrow(
+      expect.objectContaining({ reason: 'length-beyond-input' })
+    );
+    expect(() => dec.decodeRange(packed, 0, packed.length + 1)).toThrow(/not inside the input/);
+    expect(() => dec.validateRange(packed, 5, 4)).toThrow(/not inside the input/);
+    expect(() => dec.validateRange(packed, 3, 3)).toThrow(
+      expect.objectContaining({ reason: 'empty-input' })
+    );
+  });
+});

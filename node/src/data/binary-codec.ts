@@ -384,7 +384,7 @@ export class BinaryDecoder {
    * @throws DataDecodeError naming the problem and its byte offset.
    */
   decode(bytes: Uint8Array): Data {
-    return this.run(bytes, true) as Data;
+    return this.run(bytes, true, 0, lengthOf(bytes)) as Data;
   }
 
   /**
@@ -395,18 +395,43 @@ export class BinaryDecoder {
    * @throws DataDecodeError naming the problem and its byte offset.
    */
   validate(bytes: Uint8Array): void {
-    this.run(bytes, false);
+    this.run(bytes, false, 0, lengthOf(bytes));
   }
 
-  private run(bytes: Uint8Array, build: boolean): Data | undefined {
+  /**
+   * {@link BinaryDecoder.decode} of `bytes[start, end)`, without making a view of it first
+   * (for a consumer walking many values packed in one buffer). Offsets in errors are
+   * relative to `start`.
+   * @throws DataDecodeError
+   */
+  decodeRange(bytes: Uint8Array, start: number, end: number): Data {
+    return this.run(bytes, true, start, end) as Data;
+  }
+
+  /** {@link BinaryDecoder.validate} of `bytes[start, end)`, without making a view of it. */
+  validateRange(bytes: Uint8Array, start: number, end: number): void {
+    this.run(bytes, false, start, end);
+  }
+
+  private run(bytes: Uint8Array, build: boolean, start: number, end: number): Data | undefined {
     if (!(bytes instanceof Uint8Array)) {
       throw new DataDecodeError('malformed', 'input is not a Uint8Array', 0);
     }
-    if (bytes.length === 0) throw new DataDecodeError('empty-input', 'no bytes to decode', 0);
-    if (bytes.length > this.limits.maxBytes) {
+    if (
+      !Number.isInteger(start) ||
+      !Number.isInteger(end) ||
+      start < 0 ||
+      end > bytes.length ||
+      start > end
+    ) {
+      throw new DataDecodeError('malformed', `range [${start}, ${end}) is not inside the input`, 0);
+    }
+    const length = end - start;
+    if (length === 0) throw new DataDecodeError('empty-input', 'no bytes to decode', 0);
+    if (length > this.limits.maxBytes) {
       throw new DataDecodeError(
         'size-limit',
-        `input of ${bytes.length} bytes exceeds maxBytes (${this.limits.maxBytes})`,
+        `input of ${length} bytes exceeds maxBytes (${this.limits.maxBytes})`,
         this.limits.maxBytes
       );
     }
@@ -421,9 +446,9 @@ export class BinaryDecoder {
         this.view = new DataView(ab);
         if (ab.byteLength <= 1 << 20) this.ab = ab;
       }
-      this.base = bytes.byteOffset;
+      this.base = bytes.byteOffset + start;
       this.pos = this.base;
-      this.end = this.base + bytes.length;
+      this.end = this.base + length;
       let v: Data | undefined;
       if (build) v = this.value(0);
       else this.skip(0);
@@ -839,4 +864,9 @@ export function encodeData(value: Data): Uint8Array {
 /** Decodes with default limits. @throws DataDecodeError */
 export function decodeData(bytes: Uint8Array): Data {
   return defaultDecoder.decode(bytes);
+}
+
+/** Length of an input that may not be a Uint8Array at all (checked later, with an error). */
+function lengthOf(bytes: unknown): number {
+  return bytes instanceof Uint8Array ? bytes.length : 0;
 }

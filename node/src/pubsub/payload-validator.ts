@@ -30,10 +30,10 @@ export class PayloadValidator {
           `event ${i} on ${run.topic} has ${size} bytes, more than ${this.maxMessageBytes}`
         );
       }
-      const bytes = run.data.subarray(offset, offset + size);
+      const start = offset;
       offset += size;
       try {
-        this.decoder.validate(bytes);
+        this.decoder.validateRange(run.data, start, offset);
       } catch (e) {
         if (e instanceof DataDecodeError && e.reason === 'depth-limit') {
           throw new LimitExceededError(
