@@ -310,3 +310,36 @@ describe('BinaryDecoder ranges', () => {
     );
   });
 });
+
+describe('BinaryDecoder.validateEach', () => {
+  const good = [
+    data.count(1n),
+    data.string('abc'),
+    data.vector([data.vector([data.port(80, 'tcp')])]),
+  ].map((v) => Buffer.from(encodeData(v)));
+  const sizes = good.map((b) => b.length);
+  const packed = Buffer.concat(good);
+
+  it('returns -1 when every value is valid, and checks only the first `count`', () => {
+    const dec = new BinaryDecoder();
+    expect(dec.validateEach(packed, sizes)).toBe(-1);
+    const broken = Buffer.concat([packed, Buffer.from([0xff])]);
+    expect(dec.validateEach(broken, [...sizes, 1], sizes.length)).toBe(-1);
+    expect(dec.validateEach(broken, [...sizes, 1])).toBe(sizes.length);
+  });
+
+  it('returns the index of the first bad value: bad bytes, wrong size, or beyond the input', () => {
+    const dec = new BinaryDecoder({ maxDepth: 1 });
+    const corrupt = Buffer.from(packed);
+    corrupt[sizes[0]!] = 0xee; // the second value's tag
+    expect(dec.validateEach(corrupt, sizes)).toBe(1);
+    // The third value nests two deep: over maxDepth 1.
+    expect(dec.validateEach(packed, sizes)).toBe(2);
+    const ok = new BinaryDecoder();
+    expect(ok.validateEach(packed, [sizes[0]! + 1, sizes[1]! - 1, sizes[2]!])).toBe(0);
+    expect(ok.validateEach(packed, [sizes[0]!, 0, sizes[1]!])).toBe(1);
+    expect(ok.validateEach(packed, [sizes[0]!, sizes[1]!, sizes[2]! + 1])).toBe(2);
+    // Agrees with validateRange on the reported one.
+    expect(() => ok.validateRange(packed, 0, sizes[0]! + 1)).toThrow(DataDecodeError);
+  });
+});

@@ -438,14 +438,7 @@ export class BinaryDecoder {
     this.base = 0;
     this.pos = 0;
     try {
-      const ab = bytes.buffer;
-      if (ab !== this.ab) {
-        this.ab = undefined;
-        this.u8 = new Uint8Array(ab);
-        this.nb = Buffer.from(ab);
-        this.view = new DataView(ab);
-        if (ab.byteLength <= 1 << 20) this.ab = ab;
-      }
+      this.attach(bytes);
       this.base = bytes.byteOffset + start;
       this.pos = this.base;
       this.end = this.base + length;
@@ -465,11 +458,62 @@ export class BinaryDecoder {
         { cause: e }
       );
     } finally {
-      if (this.ab === undefined) {
-        this.u8 = new Uint8Array(0);
-        this.nb = Buffer.alloc(0);
-        this.view = new DataView(new ArrayBuffer(0));
+      this.detach();
+    }
+  }
+
+  /**
+   * Checks the values packed back to back from the start of `bytes`, the i-th taking
+   * `sizes[i]` bytes, for the first `count` sizes: the checks of
+   * {@link BinaryDecoder.validateRange} without its per-call setup. Returns -1 when all are
+   * valid, else the index of the first that is not (or does not fit in `bytes`); call
+   * `validateRange` on that one for the error.
+   */
+  validateEach(bytes: Uint8Array, sizes: readonly number[], count = sizes.length): number {
+    if (!(bytes instanceof Uint8Array)) return count > 0 ? 0 : -1;
+    const maxBytes = this.limits.maxBytes;
+    try {
+      this.attach(bytes);
+      let off = bytes.byteOffset;
+      const limit = off + bytes.length;
+      for (let i = 0; i < count; i++) {
+        const size = sizes[i] as number;
+        if (!(size > 0) || size > maxBytes || size > limit - off) return i;
+        this.base = off;
+        this.pos = off;
+        this.end = off + size;
+        try {
+          this.skip(0);
+        } catch {
+          return i;
+        }
+        if (this.pos !== this.end) return i;
+        off += size;
       }
+      return -1;
+    } finally {
+      this.detach();
+    }
+  }
+
+  /** Points the cached views at `bytes`' memory. */
+  private attach(bytes: Uint8Array): void {
+    const ab = bytes.buffer;
+    if (ab !== this.ab) {
+      this.ab = undefined;
+      this.u8 = new Uint8Array(ab);
+      this.nb = Buffer.from(ab);
+      this.view = new DataView(ab);
+      if (ab.byteLength <= 1 << 20) this.ab = ab;
+    }
+  }
+
+  /** Drops views of a large input, so the decoder does not pin it. */
+  private detach(): void {
+    if (this.ab === undefined) {
+      this.u8 = new Uint8Array(0);
+      this.nb = Buffer.alloc(0);
+      this.view = new DataView(new ArrayBuffer(0));
     }
   }
 
