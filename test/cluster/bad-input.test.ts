@@ -126,6 +126,35 @@ describe('bad input gets the documented error and never hurts the node', () => {
     }
   });
 
+  it('a publish message that is not protobuf is refused and the node carries on', async () => {
+    const bare = new grpc.Client(node.grpc, grpc.credentials.createInsecure());
+    const send = (bytes: Buffer): Promise<grpc.ServiceError | undefined> =>
+      new Promise((resolve) =>
+        bare.makeUnaryRequest(
+          '/broker.v1.BrokerClient/Publish',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          bytes,
+          { deadline: Date.now() + 5000 },
+          (e) => resolve(e ?? undefined)
+        )
+      );
+    try {
+      // A run whose length runs past the end; a run sent as a varint; an 11-byte varint.
+      for (const bytes of [
+        Buffer.from([0x0a, 0x7f, 0x0a]),
+        Buffer.from([0x08, 0x01]),
+        Buffer.from([0x0a, 3, 0x20, ...new Array<number>(10).fill(0xff), 1]),
+      ]) {
+        const e = await send(bytes);
+        expect(e?.code).toBe(grpc.status.INTERNAL);
+      }
+    } finally {
+      bare.close();
+    }
+    expect(await publishRaw([one('/still/fine')])).toBeUndefined();
+  });
+
   it('publish with sizes that do not partition the data, or a run without events: INVALID_ARGUMENT', async () => {
     const e1 = await publishRaw([{ topic: '/bad', data: Buffer.alloc(10), sizes: [4, 4] }]);
     expect(e1?.code).toBe(grpc.status.INVALID_ARGUMENT);

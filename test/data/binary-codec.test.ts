@@ -272,3 +272,74 @@ describe('data - binary decoder errors', () => {
     expect(decodeError(bad.subarray(2 + a.length, 2 + a.length + b.length), dec).offset).toBe(3);
   });
 });
+
+describe('BinaryDecoder ranges', () => {
+  const values: Data[] = [
+    data.vector([data.count(7n), data.string('C4J4Th3PJpwUYZZ6gc01'), data.address('10.0.0.1')]),
+    data.string('héllo'),
+    data.set([data.count(1n), data.count(2n)]),
+  ];
+  const parts = values.map((v) => encodeData(v));
+  const packed = Buffer.concat(parts.map((p) => Buffer.from(p)));
+
+  it('decodeRange and validateRange read values in place, like decode and validate of a view', () => {
+    const dec = new BinaryDecoder();
+    let off = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const end = off + parts[i]!.length;
+      expect(dataEquals(dec.decodeRange(packed, off, end), values[i]!)).toBe(true);
+      expect(() => dec.validateRange(packed, off, end)).not.toThrow();
+      off = end;
+    }
+  });
+
+  it('reports errors with offsets relative to the range and rejects ranges outside the input', () => {
+    const dec = new BinaryDecoder();
+    const first = parts[0]!.length;
+    // The first value plus the first byte of the next: trailing bytes at the range's end.
+    expect(() => dec.decodeRange(packed, 0, first + 1)).toThrow(
+      expect.objectContaining({ reason: 'trailing-bytes', offset: first })
+    );
+    expect(() => dec.validateRange(packed, first, first + 2)).toThrow(
+      expect.objectContaining({ reason: 'length-beyond-input' })
+    );
+    expect(() => dec.decodeRange(packed, 0, packed.length + 1)).toThrow(/not inside the input/);
+    expect(() => dec.validateRange(packed, 5, 4)).toThrow(/not inside the input/);
+    expect(() => dec.validateRange(packed, 3, 3)).toThrow(
+      expect.objectContaining({ reason: 'empty-input' })
+    );
+  });
+});
+
+describe('BinaryDecoder.validateEach', () => {
+  const good = [
+    data.count(1n),
+    data.string('abc'),
+    data.vector([data.vector([data.port(80, 'tcp')])]),
+  ].map((v) => Buffer.from(encodeData(v)));
+  const sizes = good.map((b) => b.length);
+  const packed = Buffer.concat(good);
+
+  it('returns -1 when every value is valid, and checks only the first `count`', () => {
+    const dec = new BinaryDecoder();
+    expect(dec.validateEach(packed, sizes)).toBe(-1);
+    const broken = Buffer.concat([packed, Buffer.from([0xff])]);
+    expect(dec.validateEach(broken, [...sizes, 1], sizes.length)).toBe(-1);
+    expect(dec.validateEach(broken, [...sizes, 1])).toBe(sizes.length);
+  });
+
+  it('returns the index of the first bad value: bad bytes, wrong size, or beyond the input', () => {
+    const dec = new BinaryDecoder({ maxDepth: 1 });
+    const corrupt = Buffer.from(packed);
+    corrupt[sizes[0]!] = 0xee; // the second value's tag
+    expect(dec.validateEach(corrupt, sizes)).toBe(1);
+    // The third value nests two deep: over maxDepth 1.
+    expect(dec.validateEach(packed, sizes)).toBe(2);
+    const ok = new BinaryDecoder();
+    expect(ok.validateEach(packed, [sizes[0]! + 1, sizes[1]! - 1, sizes[2]!])).toBe(0);
+    expect(ok.validateEach(packed, [sizes[0]!, 0, sizes[1]!])).toBe(1);
+    expect(ok.validateEach(packed, [sizes[0]!, sizes[1]!, sizes[2]! + 1])).toBe(2);
+    // Agrees with validateRange on the reported one.
+    expect(() => ok.validateRange(packed, 0, sizes[0]! + 1)).toThrow(DataDecodeError);
+  });
+});

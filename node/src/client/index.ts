@@ -14,7 +14,13 @@ export { BrokerClient, connect, type SubscribeOptions } from './broker-client.js
 export { type ConnectOptions } from './connect-options.js';
 export { Publisher, type PublisherOptions } from './publisher.js';
 export { Subscription } from './subscription.js';
-export { type Message, type RawMessage, type RawBatch } from './message.js';
+export {
+  type Message,
+  type RawMessage,
+  type RawBatch,
+  type RawRun,
+  type RawRunBatch,
+} from './message.js';
 export { BrokerClientError } from './errors.js';
 // Typed data helpers: builders, codecs, comparison.
 export { data, NONE, encodeData, decodeData, compareData, dataEquals } from '../data/index.js';

@@ -3,7 +3,7 @@ import { BinaryDecoder, type DataLimits } from '../data/index.js';
 import type { Delivery__Output } from '../gen/broker/v1/Delivery.js';
 import type { SubscribeRequest } from '../gen/broker/v1/SubscribeRequest.js';
 import { BrokerClientError, wrapError } from './errors.js';
-import type { Message, RawBatch, RawMessage } from './message.js';
+import type { Message, RawBatch, RawMessage, RawRunBatch } from './message.js';
 
 /** Deliveries buffered before the stream is paused (HTTP/2 flow control then holds the node). */
 const HIGH_WATER = 8;
@@ -95,6 +95,27 @@ export class Subscription implements AsyncIterable<Message> {
       }
       yield {
         messages,
+        droppedTotal: Number(d.dropped_total),
+        droppedSinceLast: Number(d.dropped_since_last),
+      };
+    }
+  }
+
+  /**
+   * Deliveries as runs of same-topic events, undivided (no per-event object): for consumers
+   * that walk the events themselves. The node checked every event's encoding on publish.
+   */
+  async *runs(): AsyncGenerator<RawRunBatch> {
+    for (;;) {
+      const d = await this.next();
+      if (d === undefined) return;
+      yield {
+        runs: d.runs.map((run) => ({
+          topic: run.topic,
+          data: run.data,
+          sizes: run.sizes,
+          publishTimeMs: Number(run.publish_time_unix_ns) / 1e6,
+        })),
         droppedTotal: Number(d.dropped_total),
         droppedSinceLast: Number(d.dropped_since_last),
       };

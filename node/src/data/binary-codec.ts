@@ -384,7 +384,7 @@ export class BinaryDecoder {
    * @throws DataDecodeError naming the problem and its byte offset.
    */
   decode(bytes: Uint8Array): Data {
-    return this.run(bytes, true) as Data;
+    return this.run(bytes, true, 0, lengthOf(bytes)) as Data;
   }
 
   /**
@@ -395,35 +395,53 @@ export class BinaryDecoder {
    * @throws DataDecodeError naming the problem and its byte offset.
    */
   validate(bytes: Uint8Array): void {
-    this.run(bytes, false);
+    this.run(bytes, false, 0, lengthOf(bytes));
   }
 
-  private run(bytes: Uint8Array, build: boolean): Data | undefined {
+  /**
+   * {@link BinaryDecoder.decode} of `bytes[start, end)`, without making a view of it first
+   * (for a consumer walking many values packed in one buffer). Offsets in errors are
+   * relative to `start`.
+   * @throws DataDecodeError
+   */
+  decodeRange(bytes: Uint8Array, start: number, end: number): Data {
+    return this.run(bytes, true, start, end) as Data;
+  }
+
+  /** {@link BinaryDecoder.validate} of `bytes[start, end)`, without making a view of it. */
+  validateRange(bytes: Uint8Array, start: number, end: number): void {
+    this.run(bytes, false, start, end);
+  }
+
+  private run(bytes: Uint8Array, build: boolean, start: number, end: number): Data | undefined {
     if (!(bytes instanceof Uint8Array)) {
       throw new DataDecodeError('malformed', 'input is not a Uint8Array', 0);
     }
-    if (bytes.length === 0) throw new DataDecodeError('empty-input', 'no bytes to decode', 0);
-    if (bytes.length > this.limits.maxBytes) {
+    if (
+      !Number.isInteger(start) ||
+      !Number.isInteger(end) ||
+      start < 0 ||
+      end > bytes.length ||
+      start > end
+    ) {
+      throw new DataDecodeError('malformed', `range [${start}, ${end}) is not inside the input`, 0);
+    }
+    const length = end - start;
+    if (length === 0) throw new DataDecodeError('empty-input', 'no bytes to decode', 0);
+    if (length > this.limits.maxBytes) {
       throw new DataDecodeError(
         'size-limit',
-        `input of ${bytes.length} bytes exceeds maxBytes (${this.limits.maxBytes})`,
+        `input of ${length} bytes exceeds maxBytes (${this.limits.maxBytes})`,
         this.limits.maxBytes
       );
     }
     this.base = 0;
     this.pos = 0;
     try {
-      const ab = bytes.buffer;
-      if (ab !== this.ab) {
-        this.ab = undefined;
-        this.u8 = new Uint8Array(ab);
-        this.nb = Buffer.from(ab);
-        this.view = new DataView(ab);
-        if (ab.byteLength <= 1 << 20) this.ab = ab;
-      }
-      this.base = bytes.byteOffset;
+      this.attach(bytes);
+      this.base = bytes.byteOffset + start;
       this.pos = this.base;
-      this.end = this.base + bytes.length;
+      this.end = this.base + length;
       let v: Data | undefined;
       if (build) v = this.value(0);
       else this.skip(0);
@@ -440,11 +458,62 @@ export class BinaryDecoder {
         { cause: e }
       );
     } finally {
-      if (this.ab === undefined) {
-        this.u8 = new Uint8Array(0);
-        this.nb = Buffer.alloc(0);
-        this.view = new DataView(new ArrayBuffer(0));
+      this.detach();
+    }
+  }
+
+  /**
+   * Checks the values packed back to back from the start of `bytes`, the i-th taking
+   * `sizes[i]` bytes, for the first `count` sizes: the checks of
+   * {@link BinaryDecoder.validateRange} without its per-call setup. Returns -1 when all are
+   * valid, else the index of the first that is not (or does not fit in `bytes`); call
+   * `validateRange` on that one for the error.
+   */
+  validateEach(bytes: Uint8Array, sizes: readonly number[], count = sizes.length): number {
+    if (!(bytes instanceof Uint8Array)) return count > 0 ? 0 : -1;
+    const maxBytes = this.limits.maxBytes;
+    try {
+      this.attach(bytes);
+      let off = bytes.byteOffset;
+      const limit = off + bytes.length;
+      for (let i = 0; i < count; i++) {
+        const size = sizes[i] as number;
+        if (!(size > 0) || size > maxBytes || size > limit - off) return i;
+        this.base = off;
+        this.pos = off;
+        this.end = off + size;
+        try {
+          this.skip(0);
+        } catch {
+          return i;
+        }
+        if (this.pos !== this.end) return i;
+        off += size;
       }
+      return -1;
+    } finally {
+      this.detach();
+    }
+  }
+
+  /** Points the cached views at `bytes`' memory. */
+  private attach(bytes: Uint8Array): void {
+    const ab = bytes.buffer;
+    if (ab !== this.ab) {
+      this.ab = undefined;
+      this.u8 = new Uint8Array(ab);
+      this.nb = Buffer.from(ab);
+      this.view = new DataView(ab);
+      if (ab.byteLength <= 1 << 20) this.ab = ab;
+    }
+  }
+
+  /** Drops views of a large input, so the decoder does not pin it. */
+  private detach(): void {
+    if (this.ab === undefined) {
+      this.u8 = new Uint8Array(0);
+      this.nb = Buffer.alloc(0);
+      this.view = new DataView(new ArrayBuffer(0));
     }
   }
 
@@ -839,4 +908,9 @@ export function encodeData(value: Data): Uint8Array {
 /** Decodes with default limits. @throws DataDecodeError */
 export function decodeData(bytes: Uint8Array): Data {
   return defaultDecoder.decode(bytes);
+}
+
+/** Length of an input that may not be a Uint8Array at all (checked later, with an error). */
+function lengthOf(bytes: unknown): number {
+  return bytes instanceof Uint8Array ? bytes.length : 0;
 }

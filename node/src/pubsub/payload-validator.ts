@@ -21,36 +21,46 @@ export class PayloadValidator {
 
   /** Throws {@link LimitExceededError} or {@link InvalidPayloadError} for the first bad event. */
   validate(run: EventRun): void {
-    let offset = 0;
-    for (let i = 0; i < run.sizes.length; i++) {
-      const size = run.sizes[i] as number;
-      if (size > this.maxMessageBytes) {
-        throw new LimitExceededError(
-          'max-message-bytes',
-          `event ${i} on ${run.topic} has ${size} bytes, more than ${this.maxMessageBytes}`
-        );
-      }
-      const bytes = run.data.subarray(offset, offset + size);
-      offset += size;
-      try {
-        this.decoder.validate(bytes);
-      } catch (e) {
-        if (e instanceof DataDecodeError && e.reason === 'depth-limit') {
-          throw new LimitExceededError(
-            'max-depth',
-            `event ${i} on ${run.topic} nests deeper than ${this.maxDepth}`,
-            {
-              cause: e,
-            }
-          );
-        }
-        throw new InvalidPayloadError(
-          `event ${i} on ${run.topic} is not valid data: ${(e as Error).message}`,
-          {
-            cause: e,
-          }
-        );
+    const sizes = run.sizes;
+    let oversize = sizes.length;
+    for (let i = 0; i < sizes.length; i++) {
+      if ((sizes[i] as number) > this.maxMessageBytes) {
+        oversize = i;
+        break;
       }
     }
+    // One pass over the events before the first oversize one; errors are rare, so the bad
+    // event is checked again on its own to get its error.
+    const bad = this.decoder.validateEach(run.data, sizes, oversize);
+    if (bad >= 0) {
+      let start = 0;
+      for (let i = 0; i < bad; i++) start += sizes[i] as number;
+      this.fail(run, bad, start, start + (sizes[bad] as number));
+    }
+    if (oversize < sizes.length) {
+      throw new LimitExceededError(
+        'max-message-bytes',
+        `event ${oversize} on ${run.topic} has ${sizes[oversize]} bytes, more than ${this.maxMessageBytes}`
+      );
+    }
+  }
+
+  private fail(run: EventRun, i: number, start: number, end: number): never {
+    try {
+      this.decoder.validateRange(run.data, start, end);
+    } catch (e) {
+      if (e instanceof DataDecodeError && e.reason === 'depth-limit') {
+        throw new LimitExceededError(
+          'max-depth',
+          `event ${i} on ${run.topic} nests deeper than ${this.maxDepth}`,
+          { cause: e }
+        );
+      }
+      throw new InvalidPayloadError(
+        `event ${i} on ${run.topic} is not valid data: ${(e as Error).message}`,
+        { cause: e }
+      );
+    }
+    throw new InvalidPayloadError(`event ${i} on ${run.topic} is not valid data`);
   }
 }

@@ -49,6 +49,14 @@ export class RunQueue {
     let bytes = 0;
     const roomEvents = this.maxEvents - this.eventCount;
     const roomBytes = this.maxBytes - this.byteCount;
+    if (run.sizes.length <= roomEvents && run.data.length <= roomBytes && run.sizes.length > 0) {
+      // All of it fits (the sizes add up to data.length): no walk over the events.
+      this.runs.push(run);
+      this.eventCount += run.sizes.length;
+      this.byteCount += run.data.length;
+      this.wake(this.dataWaiters);
+      return undefined;
+    }
     while (fit < run.sizes.length && fit < roomEvents) {
       const s = run.sizes[fit] ?? 0;
       if (bytes + s > roomBytes && !(this.eventCount === 0 && fit === 0)) break;

@@ -11,8 +11,16 @@ import {
 import type { StatusResponse } from '../gen/broker/v1/StatusResponse.js';
 import { BrokerMetrics } from '../metrics/index.js';
 import { Router } from '../pubsub/index.js';
-import { type Credentials, PeerManager, loadProtos, makeCredentials } from '../transport/index.js';
+import {
+  type Credentials,
+  PeerManager,
+  loadProtos,
+  makeCredentials,
+  widenSessionWindows,
+  widenStreamWindow,
+} from '../transport/index.js';
 import { ClientService } from './client-service.js';
+
 import { startHttpServer } from './http-server.js';
 import { VERSION } from './version.js';
 
@@ -83,6 +91,7 @@ export class BrokerNode {
       // Bounds the calls one connection may hold open (each subscription is one).
       'grpc.max_concurrent_streams': 1024,
     });
+    widenStreamWindow(this.grpcServer);
     const protos = loadProtos();
     this.grpcServer.addService(
       protos.broker.v1.BrokerClient.service,
@@ -102,6 +111,7 @@ export class BrokerNode {
         err ? reject(err) : resolve(p)
       );
     });
+    widenSessionWindows(this.grpcServer);
     let http: HostPort | undefined;
     if (this.config.http !== undefined) {
       this.httpServer = await startHttpServer(

@@ -7,3 +7,4 @@ export { makeCredentials, type Credentials, type SecurityMode } from './tls.js';
 export { loadProtos, protoRoot } from './proto.js';
 export { toWireRun, fromWireRun, type WireRun } from './wire-runs.js';
 export { PeerProtocolError, TlsConfigError } from './errors.js';
+export { RECEIVE_WINDOW_BYTES, widenSessionWindows, widenStreamWindow } from './http2-window.js';

@@ -7,6 +7,7 @@ import type { PubSubObserver, Router } from '../pubsub/index.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { type DialTarget, PeerResolver } from './discovery.js';
 import { type LinkSettings, PeerLink, type RemoteHello } from './peer-link.js';
+import { RECEIVE_WINDOW_BYTES } from './http2-window.js';
 import { loadProtos } from './proto.js';
 
 /** A peer's state as `status` shows it. */
@@ -240,6 +241,8 @@ export class PeerManager {
       // Reconnects are ours (with jitter); keep grpc's own reconnect quick.
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': this.config.reconnectMaxMs,
+      // HTTP/2 receive window for what the acceptor sends us (see server/http2-window.ts).
+      'grpc-node.flow_control_window': RECEIVE_WINDOW_BYTES,
     });
   }
 

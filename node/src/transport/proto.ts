@@ -5,6 +5,14 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as ClientProto } from '../gen/client.js';
 import type { ProtoGrpcType as PeerProto } from '../gen/peer.js';
+import {
+  decodeDelivery,
+  decodePublishRequest,
+  encodeDelivery,
+  encodePublishRequest,
+  peerFrameDeserializer,
+  peerFrameSerializer,
+} from './run-codec.js';
 
 /** Loader options matching scripts/gen-proto.sh, so the generated types describe the objects. */
 const LOADER_OPTIONS: protoLoader.Options = {
@@ -38,6 +46,39 @@ export function loadProtos(): ClientProto & PeerProto {
     ...LOADER_OPTIONS,
     includeDirs: [root],
   });
+  useRunCodec(def);
   cached = grpc.loadPackageDefinition(def) as unknown as ClientProto & PeerProto;
   return cached;
+}
+
+type Method = protoLoader.MethodDefinition<object, object>;
+
+/**
+ * Puts the hand-written codec of `run-codec.ts` on the methods that carry events (before the
+ * client and server constructors capture the functions). Same bytes on the wire.
+ */
+function useRunCodec(def: protoLoader.PackageDefinition): void {
+  const client = def['broker.v1.BrokerClient'] as unknown as Record<string, Method>;
+  const peer = def['broker.v1.BrokerPeer'] as unknown as Record<string, Method>;
+  for (const name of ['Publish', 'PublishStream']) {
+    const m = client[name] as Method;
+    m.requestSerialize = encodePublishRequest as Method['requestSerialize'];
+    m.requestDeserialize = decodePublishRequest as Method['requestDeserialize'];
+  }
+  for (const name of ['Subscribe', 'SubscribeStream']) {
+    const m = client[name] as Method;
+    m.responseSerialize = encodeDelivery as Method['responseSerialize'];
+    m.responseDeserialize = decodeDelivery as Method['responseDeserialize'];
+  }
+  const link = peer['Link'] as Method;
+  link.requestSerialize = peerFrameSerializer(link.requestSerialize) as Method['requestSerialize'];
+  link.responseSerialize = peerFrameSerializer(
+    link.responseSerialize
+  ) as Method['responseSerialize'];
+  link.requestDeserialize = peerFrameDeserializer(
+    link.requestDeserialize
+  ) as Method['requestDeserialize'];
+  link.responseDeserialize = peerFrameDeserializer(
+    link.responseDeserialize
+  ) as Method['responseDeserialize'];
 }
