@@ -449,6 +449,27 @@ describe('WalLogStore - snapshots and reclaiming space', () => {
     );
   });
 
+  it('refuses to stage a snapshot whose file recovery would refuse to read (maxSnapshotBytes)', async () => {
+    const dir = await dirs.make();
+    const { store } = await openStore(dir, { maxSnapshotBytes: 4096 });
+    store.append('g', ents(1, 3, 1));
+    expect(() => store.saveSnapshot('g', { ...snap(3, 1), data: new Uint8Array(8192) })).toThrow(
+      /file would be \d+ bytes, above maxSnapshotBytes 4096/
+    );
+    expect(() => store.saveSnapshot('g', { ...snap(3, 1), data: new Uint8Array(8192) })).toThrow(
+      InvalidLogWriteError
+    );
+    // Nothing was staged: the store stays usable and reopens with the same bound.
+    store.saveSnapshot('g', snap(2, 1));
+    await store.close();
+    const { store: again } = await openStore(dir, { maxSnapshotBytes: 4096 });
+    const r = again.load().get('g');
+    expect(r?.snapshot?.meta.index).toBe(2);
+    expect(ids(r?.entries ?? [])).toEqual([[3, 1]]);
+    expect(await readdir(groupSnapshotDir(join(dir, 'snap'), 'g'))).toHaveLength(1);
+    await again.close();
+  });
+
   it('discards the log when a snapshot does not match it (follower install), across restart', async () => {
     const dir = await dirs.make();
     const { store } = await openStore(dir);

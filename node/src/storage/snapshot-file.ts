@@ -13,7 +13,7 @@ import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfState, GroupId, Snapshot } from '../raft/types.js';
 import { crc32c } from './crc32c.js';
-import { SnapshotCorruptionError } from './errors.js';
+import { InvalidLogWriteError, SnapshotCorruptionError } from './errors.js';
 import { fsyncDir } from './fs-util.js';
 import { validateConfState, validateGroupId } from './validate.js';
 
@@ -44,10 +44,36 @@ export function snapshotFileName(index: number, term: number): string {
   return `${index.toString(16).padStart(16, '0')}-${term.toString(16).padStart(16, '0')}.snap`;
 }
 
+function encodeHeader(group: GroupId, snapshot: Snapshot): Buffer {
+  const { index, term, confState } = snapshot.meta;
+  return Buffer.from(JSON.stringify({ group, index, term, confState }), 'utf8');
+}
+
+/**
+ * Checks, before a snapshot is staged, that its file will be readable by recovery: the file
+ * fits `maxBytes` (the reader's bound) and the header fits the header bound. A file written
+ * beyond either would make the next open() fail. Throws InvalidLogWriteError.
+ */
+export function checkSnapshotFileSize(group: GroupId, snapshot: Snapshot, maxBytes: number): void {
+  const headerLen = encodeHeader(group, snapshot).length;
+  const total = 8 + 4 + headerLen + 8 + snapshot.data.length + 4;
+  if (headerLen > MAX_HEADER_BYTES) {
+    throw new InvalidLogWriteError(
+      group,
+      `snapshot ${snapshot.meta.index} metadata is ${headerLen} bytes, above the limit ${MAX_HEADER_BYTES}`
+    );
+  }
+  if (total > maxBytes) {
+    throw new InvalidLogWriteError(
+      group,
+      `snapshot ${snapshot.meta.index} file would be ${total} bytes, above maxSnapshotBytes ${maxBytes}`
+    );
+  }
+}
+
 /** The bytes of a snapshot file (layout in the file comment). */
 export function encodeSnapshotFile(group: GroupId, snapshot: Snapshot): Buffer {
-  const { index, term, confState } = snapshot.meta;
-  const header = Buffer.from(JSON.stringify({ group, index, term, confState }), 'utf8');
+  const header = encodeHeader(group, snapshot);
   const total = 8 + 4 + header.length + 8 + snapshot.data.length + 4;
   const b = Buffer.allocUnsafe(total);
   SNAPSHOT_MAGIC.copy(b, 0);
@@ -132,7 +158,12 @@ export async function writeSnapshotFile(
   const fh = await open(tmp, 'w');
   try {
     const bytes = encodeSnapshotFile(group, snapshot);
-    await fh.write(bytes, 0, bytes.length, 0);
+    // One write() may write less than asked (large buffers, signals): loop until all is out.
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, done);
+      done += bytesWritten;
+    }
     await fh.sync();
   } finally {
     await fh.close();

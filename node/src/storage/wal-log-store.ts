@@ -23,9 +23,9 @@ import {
 import type { SnapshotCorruptionError } from './errors.js';
 import { fsyncDir } from './fs-util.js';
 import { GroupLog } from './group-log.js';
-import { listSnapshotFiles, writeSnapshotFile } from './snapshot-file.js';
+import { checkSnapshotFileSize, listSnapshotFiles, writeSnapshotFile } from './snapshot-file.js';
 import type { LogStore, RecoveredGroup, StorageLogger } from './types.js';
-import { validateEntries, validateGroupId } from './validate.js';
+import { validateEntries, validateGroupId, validateSnapshotMeta } from './validate.js';
 import { BatchBuilder, MAX_FRAME_BYTES, encodeSegmentHeader } from './wal-format.js';
 import {
   recoverWal,
@@ -52,7 +52,7 @@ export interface WalLogStoreOptions {
   readonly segmentBytes?: number;
   /** Bytes that may be staged before a sync; staging beyond throws StagingLimitError. Default 64 MiB. */
   readonly maxStagedBytes?: number;
-  /** Largest snapshot file recovery will read. Default 1 GiB. */
+  /** Largest snapshot file recovery will read; saveSnapshot() refuses larger ones. Default 1 GiB. */
   readonly maxSnapshotBytes?: number;
   /**
    * The segment file is extended with zeros this many bytes ahead of the data (0: never).
@@ -130,6 +130,8 @@ export class WalLogStore implements LogStore {
   private readonly segmentBytes: number;
   private readonly maxStagedBytes: number;
   private readonly keepSnapshots: number;
+  /** Recovery refuses larger snapshot files, so staging refuses to write them. */
+  private readonly maxSnapshotBytes: number;
   private readonly preallocateBytes: number;
   private readonly stallTimeoutMs: number;
   private readonly logger: StorageLogger;
@@ -178,6 +180,7 @@ export class WalLogStore implements LogStore {
     this.segmentBytes = opts.segmentBytes;
     this.maxStagedBytes = opts.maxStagedBytes;
     this.keepSnapshots = opts.keepSnapshots;
+    this.maxSnapshotBytes = opts.maxSnapshotBytes;
     this.preallocateBytes = opts.preallocateBytes;
     this.stallTimeoutMs = opts.stallTimeoutMs;
     this.logger = opts.logger;
@@ -305,6 +308,9 @@ export class WalLogStore implements LogStore {
     this.checkUsable();
     validateGroupId(group);
     this.reserve(64 + 256);
+    // The size check reads the confState, so the metadata is validated first.
+    validateSnapshotMeta(group, snapshot.meta);
+    checkSnapshotFileSize(group, snapshot, this.maxSnapshotBytes);
     const kept = this.log(group).saveSnapshot(snapshot);
     this.builder.putSnapshot(group, snapshot.meta.index, snapshot.meta.term, kept);
     this.stagedSnapshots.push({ group, snapshot });
