@@ -208,6 +208,26 @@ describe('WalLogStore - validation and limits', () => {
     await store.close();
   });
 
+  it('close() does not wait forever for a preallocation that never completes', async () => {
+    const dir = await dirs.make();
+    const { store } = await openStore(dir, { stallTimeoutMs: 50 });
+    store.append('g', ents(1, 2, 1));
+    await store.sync();
+    // Stand-in for a disk that stopped answering during a background extension (the only way
+    // to get one without a faulty device): the segment's extension promise never settles.
+    (store as unknown as { current: { extending: Promise<void> } }).current.extending =
+      new Promise<void>(() => undefined);
+    await store.close();
+    expect(() => store.append('g', ents(3, 3, 1))).toThrow(StorageClosedError);
+    // The untrimmed zeros are dropped by recovery like any preallocated tail.
+    const { store: again } = await openStore(dir);
+    expect(ids(again.load().get('g')?.entries ?? [])).toEqual([
+      [1, 1],
+      [2, 1],
+    ]);
+    await again.close();
+  });
+
   it('fails closed after an I/O error: the sync rejects and later writes are refused', async () => {
     const dir = await dirs.make();
     const { store } = await openStore(dir);

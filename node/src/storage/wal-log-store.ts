@@ -377,20 +377,17 @@ export class WalLogStore implements LogStore {
       syncError = err;
     }
     // A stalled flush already failed the store; do not wait for it forever.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.flushing,
-      new Promise((r) => {
-        timer = setTimeout(r, this.stallTimeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await settleWithin(this.flushing, this.stallTimeoutMs);
     this.closed = true;
     try {
       // A cleanly closed segment has no preallocated zeros, so a reader never mistakes them
-      // for a torn tail.
-      await settleExtension(this.current).catch(() => undefined);
-      if (this.failed === undefined) await trimSegment(this.current);
+      // for a torn tail. A background extension that never settles (a stalled disk) is not
+      // waited for: the zeros it leaves are dropped by recovery like any preallocated tail.
+      const settled = await settleWithin(
+        settleExtension(this.current).catch(() => undefined),
+        this.stallTimeoutMs
+      );
+      if (settled && this.failed === undefined) await trimSegment(this.current);
     } finally {
       await this.current.fh.close();
     }
@@ -616,6 +613,20 @@ async function writeFully(fh: FileHandle, b: Buffer, position: number): Promise<
   while (done < b.length) {
     const { bytesWritten } = await fh.write(b, done, b.length - done, position + done);
     done += bytesWritten;
+  }
+}
+
+/** Waits for `p` (which must not reject) at most `ms`; returns whether it settled in time. */
+async function settleWithin(p: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  if (p === undefined) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((r) => {
+    timer = setTimeout(() => r(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
