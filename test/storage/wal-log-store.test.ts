@@ -447,7 +447,16 @@ describe('WalLogStore - snapshots and reclaiming space', () => {
     expect(store.recovery.snapshotProblems[0]).toBeInstanceOf(SnapshotCorruptionError);
     expect(store.recovery.snapshotProblems[0]?.file).toBe(newest);
     expect(logger.lines.some((l) => l.includes('checksum mismatch'))).toBe(true);
+    store.append('g', ents(36, 36, 1));
     await store.close();
+
+    // The next restart replays the old segments (with the marker of the bad snapshot) and
+    // then the new segment's checkpoint: it must open again, with the same fallback.
+    const { store: again } = await openStore(dir);
+    const r2 = again.load().get('g');
+    expect(new TextDecoder().decode(r2?.snapshot?.data)).toBe('state@20');
+    expect(ids(r2?.entries ?? [])).toEqual(ids(ents(21, 36, 1)));
+    await again.close();
   });
 
   it('refuses to open when the newest snapshot is bad and compaction removed what a fallback needs', async () => {

@@ -106,16 +106,18 @@ export class GroupLog {
    * See LogStoreWriter.saveSnapshot. Returns whether the log was kept (it matched the
    * snapshot) or discarded. Recovery passes the writer's recorded decision as `keep` instead of
    * recomputing it: the entries that decided it may live in segments deleted since. A recorded
-   * "keep" that contradicts a known entry throws.
+   * "keep" that contradicts a known entry throws. `restated` (recovery only): a checkpoint's
+   * restatement, which may name an older snapshot than the one replayed so far (the store fell
+   * back to an older file when the newest was unusable).
    */
-  saveSnapshot(snapshot: Snapshot, keep?: boolean): boolean {
+  saveSnapshot(snapshot: Snapshot, keep?: boolean, restated = false): boolean {
     const meta = snapshot.meta;
     validateSnapshotMeta(this.group, meta);
     if (!(snapshot.data instanceof Uint8Array)) {
       throw new InvalidLogWriteError(this.group, 'snapshot data is not a Uint8Array');
     }
     const current = this.base();
-    if (meta.index < current) {
+    if (meta.index < current && !restated) {
       throw new InvalidLogWriteError(
         this.group,
         `snapshot at ${meta.index} is older than the current one at ${current}`

@@ -42,6 +42,11 @@ export const RecordType = {
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
+/** Snapshot marker flag: the log matched the snapshot and was kept. */
+const SNAPSHOT_KEEPS_LOG = 1;
+/** Snapshot marker flag: a checkpoint's restatement of the snapshot in use. */
+const SNAPSHOT_RESTATED = 2;
+
 /** A decoded record. */
 export type WalRecord =
   | { readonly type: 1; readonly group: GroupId; readonly entries: Entry[] }
@@ -52,6 +57,8 @@ export type WalRecord =
       readonly index: number;
       readonly term: number;
       readonly keepsLog: boolean;
+      /** A checkpoint's restatement: it replaces the snapshot replayed so far, even a newer one. */
+      readonly restated: boolean;
     }
   | { readonly type: 4; readonly group: GroupId; readonly index: number };
 
@@ -191,12 +198,22 @@ export class BatchBuilder {
     this.len = o + 18 + vote.length;
   }
 
-  /** `keepsLog`: the log matched the snapshot and was kept (else it was discarded). */
-  putSnapshot(group: GroupId, index: number, term: number, keepsLog: boolean): void {
+  /**
+   * `keepsLog`: the log matched the snapshot and was kept (else it was discarded). `restated`:
+   * a checkpoint restating the snapshot in use, which after a fallback to an older snapshot
+   * file is older than the last marker replayed before it.
+   */
+  putSnapshot(
+    group: GroupId,
+    index: number,
+    term: number,
+    keepsLog: boolean,
+    restated = false
+  ): void {
     const o = this.beginRecord(RecordType.Snapshot, group, 17);
     this.buf.writeDoubleLE(index, o);
     this.buf.writeDoubleLE(term, o + 8);
-    this.buf[o + 16] = keepsLog ? 1 : 0;
+    this.buf[o + 16] = (keepsLog ? SNAPSHOT_KEEPS_LOG : 0) | (restated ? SNAPSHOT_RESTATED : 0);
     this.len = o + 17;
   }
 
@@ -358,8 +375,17 @@ export function decodeBatch(b: Buffer, payloadStart: number, end: number): WalRe
         const index = body.int('snapshot index');
         const term = body.int('snapshot term');
         const flags = body.u8('snapshot flags');
-        if (flags > 1) throw new FormatError(`unknown snapshot flags ${flags}`, body.o - 1);
-        out.push({ type: RecordType.Snapshot, group, index, term, keepsLog: flags === 1 });
+        if ((flags & ~(SNAPSHOT_KEEPS_LOG | SNAPSHOT_RESTATED)) !== 0) {
+          throw new FormatError(`unknown snapshot flags ${flags}`, body.o - 1);
+        }
+        out.push({
+          type: RecordType.Snapshot,
+          group,
+          index,
+          term,
+          keepsLog: (flags & SNAPSHOT_KEEPS_LOG) !== 0,
+          restated: (flags & SNAPSHOT_RESTATED) !== 0,
+        });
         break;
       }
       case RecordType.Compact:

@@ -601,8 +601,9 @@ function checkpointFrame(groups: Map<GroupId, GroupLog>, seq: number): Buffer {
     const hs = log.hardState;
     if (hs.term !== 0 || hs.vote !== '' || hs.commit !== 0) b.putHardState(group, hs);
     if (log.snapshot !== undefined)
-      // Restating the current snapshot: the log after it is consistent with it.
-      b.putSnapshot(group, log.snapshot.meta.index, log.snapshot.meta.term, true);
+      // Restating the snapshot in use: the log after it is consistent with it. After a fallback
+      // to an older file it is older than the last marker, hence the restated flag.
+      b.putSnapshot(group, log.snapshot.meta.index, log.snapshot.meta.term, true, true);
     if (log.compacted > 0) b.putCompact(group, log.compacted);
   }
   return b.finish(seq);

@@ -153,7 +153,8 @@ function applyRecord(
     case RecordType.Snapshot:
       log.saveSnapshot(
         { meta: { index: rec.index, term: rec.term, confState: NO_CONF }, data: new Uint8Array(0) },
-        rec.keepsLog
+        rec.keepsLog,
+        rec.restated
       );
       break;
     case RecordType.Compact:
