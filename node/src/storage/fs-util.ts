@@ -1,5 +1,5 @@
 /** File-system steps the durability argument depends on. */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 /**
  * Fsyncs a directory, so that file creations, renames and deletions in it survive a crash.
@@ -11,5 +11,14 @@ export async function fsyncDir(path: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/** Writes all of `b` at `position`: one write() may write less than asked. */
+export async function writeFully(fh: FileHandle, b: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < b.length) {
+    const { bytesWritten } = await fh.write(b, done, b.length - done, position + done);
+    done += bytesWritten;
   }
 }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { ConfState, GroupId, Snapshot } from '../raft/types.js';
 import { crc32c } from './crc32c.js';
 import { InvalidLogWriteError, SnapshotCorruptionError } from './errors.js';
-import { fsyncDir } from './fs-util.js';
+import { fsyncDir, writeFully } from './fs-util.js';
 import { validateConfState, validateGroupId } from './validate.js';
 
 /** "BCSNAP01": identifies a snapshot file. */
@@ -158,12 +158,7 @@ export async function writeSnapshotFile(
   const fh = await open(tmp, 'w');
   try {
     const bytes = encodeSnapshotFile(group, snapshot);
-    // One write() may write less than asked (large buffers, signals): loop until all is out.
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, done);
-      done += bytesWritten;
-    }
+    await writeFully(fh, bytes, 0);
     await fh.sync();
   } finally {
     await fh.close();

@@ -21,7 +21,7 @@ import {
   WalFailedError,
 } from './errors.js';
 import type { SnapshotCorruptionError } from './errors.js';
-import { fsyncDir } from './fs-util.js';
+import { fsyncDir, writeFully } from './fs-util.js';
 import { GroupLog } from './group-log.js';
 import { checkSnapshotFileSize, listSnapshotFiles, writeSnapshotFile } from './snapshot-file.js';
 import type { LogStore, RecoveredGroup, StorageLogger } from './types.js';
@@ -607,14 +607,6 @@ function checkpointFrame(groups: Map<GroupId, GroupLog>, seq: number): Buffer {
     if (log.compacted > 0) b.putCompact(group, log.compacted);
   }
   return b.finish(seq);
-}
-
-async function writeFully(fh: FileHandle, b: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < b.length) {
-    const { bytesWritten } = await fh.write(b, done, b.length - done, position + done);
-    done += bytesWritten;
-  }
 }
 
 /** Waits for `p` (which must not reject) at most `ms`; returns whether it settled in time. */
