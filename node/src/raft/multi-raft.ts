@@ -31,7 +31,7 @@ export interface HostReady {
  */
 export class RaftHost {
   private readonly nodes = new Map<GroupId, RawNode>();
-  /** Groups in the outstanding batch. Invariant: empty when no batch is outstanding. */
+  /** Groups in the outstanding batch. Invariant: undefined iff no batch is outstanding. */
   private outstanding: GroupId[] | undefined;
 
   /** Creates and registers a group. Throws UsageError if the group already exists. */

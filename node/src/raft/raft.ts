@@ -486,7 +486,7 @@ export class Raft {
       voteMsg = MessageType.Vote;
       term = this.term;
     }
-    const { result } = this.poll(this.id, voteRespType(voteMsg), true);
+    const { result } = this.poll(this.id, true);
     if (result === 'won') {
       // A single-voter group wins its own election.
       if (t === 'pre-election') this.campaign('election');
@@ -511,11 +511,7 @@ export class Raft {
     }
   }
 
-  private poll(
-    id: string,
-    _t: MessageType,
-    granted: boolean
-  ): ReturnType<ProgressTracker['tallyVotes']> {
+  private poll(id: string, granted: boolean): ReturnType<ProgressTracker['tallyVotes']> {
     this.trk.recordVote(id, granted);
     return this.trk.tallyVotes();
   }
@@ -876,7 +872,7 @@ export class Raft {
         this.handleSnapshot(m);
         return;
       case myResp: {
-        const { granted, rejected, result } = this.poll(m.from, m.type, !m.reject);
+        const { granted, rejected, result } = this.poll(m.from, !m.reject);
         this.cfg.logger.info(
           `${this.id} has received ${granted} ${myResp === MessageType.PreVoteResponse ? 'PreVote' : 'Vote'} votes and ${rejected} rejections`
         );
