@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import {
   appendFile,
   cp,
+  mkdir,
   readFile,
   readdir,
   stat,
@@ -457,6 +458,25 @@ describe('WalLogStore - snapshots and reclaiming space', () => {
     expect(new TextDecoder().decode(r2?.snapshot?.data)).toBe('state@20');
     expect(ids(r2?.entries ?? [])).toEqual(ids(ents(21, 36, 1)));
     await again.close();
+  });
+
+  it('falls back to the previous snapshot when the newest cannot be read at all', async () => {
+    const dir = await dirs.make();
+    await withSnapshots(dir);
+    const newest = join(
+      groupSnapshotDir(join(dir, 'snap'), 'g'),
+      '000000000000001e-0000000000000001.snap'
+    );
+    // A directory under the file's name: stat and open succeed, read fails (EISDIR).
+    await unlink(newest);
+    await mkdir(newest);
+    const { store } = await openStore(dir);
+    const r = store.load().get('g');
+    expect(new TextDecoder().decode(r?.snapshot?.data)).toBe('state@20');
+    expect(store.recovery.snapshotProblems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/cannot be read/),
+    ]);
+    await store.close();
   });
 
   it('refuses to open when the newest snapshot is bad and compaction removed what a fallback needs', async () => {

@@ -22,3 +22,18 @@ export async function writeFully(fh: FileHandle, b: Buffer, position: number): P
     done += bytesWritten;
   }
 }
+
+/**
+ * Reads `size` bytes from the start of the file: one read() may return less than asked (reads
+ * beyond about 2 GiB always do). Returns fewer only if the file is shorter.
+ */
+export async function readFully(fh: FileHandle, size: number): Promise<Buffer> {
+  const b = Buffer.allocUnsafe(size);
+  let got = 0;
+  while (got < size) {
+    const { bytesRead } = await fh.read(b, got, size - got, got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return b.subarray(0, got);
+}

@@ -9,12 +9,12 @@
  * directory fsynced, so after a crash a final name either holds a complete file or does not exist.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfState, GroupId, Snapshot } from '../raft/types.js';
 import { crc32c } from './crc32c.js';
 import { InvalidLogWriteError, SnapshotCorruptionError } from './errors.js';
-import { fsyncDir, writeFully } from './fs-util.js';
+import { fsyncDir, readFully, writeFully } from './fs-util.js';
 import { validateConfState, validateGroupId } from './validate.js';
 
 /** "BCSNAP01": identifies a snapshot file. */
@@ -188,16 +188,22 @@ export async function readSnapshotFile(
       ref.path,
       `file is ${size} bytes, above the limit ${maxBytes}`
     );
-  const fh = await open(ref.path, 'r');
+  let fh: FileHandle;
+  try {
+    fh = await open(ref.path, 'r');
+  } catch (err) {
+    throw new SnapshotCorruptionError(ref.path, 'cannot be opened', { cause: err });
+  }
   let b: Buffer;
   try {
-    b = Buffer.allocUnsafe(size);
-    const { bytesRead } = await fh.read(b, 0, size, 0);
-    if (bytesRead !== size)
-      throw new SnapshotCorruptionError(ref.path, `short read: ${bytesRead} of ${size} bytes`);
+    b = await readFully(fh, size);
+  } catch (err) {
+    throw new SnapshotCorruptionError(ref.path, 'cannot be read', { cause: err });
   } finally {
     await fh.close();
   }
+  if (b.length !== size)
+    throw new SnapshotCorruptionError(ref.path, `short read: ${b.length} of ${size} bytes`);
   const decoded = decodeSnapshotFile(ref.path, b);
   if (decoded.group !== group) {
     throw new SnapshotCorruptionError(

@@ -14,7 +14,7 @@ import { open, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GroupId } from '../raft/types.js';
 import { InvalidLogWriteError, SnapshotCorruptionError, WalCorruptionError } from './errors.js';
-import { fsyncDir } from './fs-util.js';
+import { fsyncDir, readFully } from './fs-util.js';
 import { GroupLog } from './group-log.js';
 import { listSnapshotFiles, readSnapshotFile } from './snapshot-file.js';
 import type { StorageLogger } from './types.js';
@@ -174,14 +174,7 @@ async function readWhole(path: string): Promise<Buffer> {
   }
   const fh = await open(path, 'r');
   try {
-    const b = Buffer.allocUnsafe(size);
-    let got = 0;
-    while (got < size) {
-      const { bytesRead } = await fh.read(b, got, size - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return b.subarray(0, got);
+    return await readFully(fh, size);
   } finally {
     await fh.close();
   }
