@@ -105,7 +105,7 @@ export class Subscriber {
     while (rest !== undefined && this.disconnectReason === undefined) {
       try {
         await withTimeout(
-          this.queue.waitForRoom(),
+          this.queue.waitForRoom(rest),
           this.options.blockTimeoutMs,
           `subscriber ${this.id}`
         );

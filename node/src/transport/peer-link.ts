@@ -158,7 +158,7 @@ export class PeerLink implements PeerSink {
     while (rest !== undefined) {
       try {
         await withTimeout(
-          this.queue.waitForRoom(),
+          this.queue.waitForRoom(rest),
           this.settings.enqueueTimeoutMs,
           `peer ${this.peerId} queue`
         );
