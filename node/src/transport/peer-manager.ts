@@ -99,11 +99,6 @@ export class PeerManager {
     return n;
   }
 
-  /** Ids of connected peers. */
-  connectedIds(): string[] {
-    return [...this.links.keys()].sort();
-  }
-
   /** The state of every known peer, for `status`. */
   view(): PeerView[] {
     const out = new Map<string, PeerView>();
@@ -278,7 +273,12 @@ export class PeerManager {
         d.lastError = await link.closed;
       } else {
         this.connections.attempt('failure');
-        if ((d.state as PeerView['state']) === 'redundant') return;
+        if ((d.state as PeerView['state']) === 'redundant') {
+          // This dialer never dials again: its channel would otherwise stay open for good.
+          d.client?.close();
+          d.client = undefined;
+          return;
+        }
       }
       d.link = undefined;
       if (this.stopped) return;
