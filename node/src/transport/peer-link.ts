@@ -121,6 +121,9 @@ export class PeerLink implements PeerSink {
       hello = await withTimeout(got, this.settings.handshakeTimeoutMs, 'peer handshake');
     } catch (e) {
       this.close(`handshake failed: ${(e as Error).message}`, true);
+      // A peer that never said Hello may never end the call either: without the cancel, each
+      // redial would leave one more open call (they have no deadline) on the channel.
+      if ('cancel' in this.stream) this.stream.cancel();
       throw e;
     }
     const problem = check(hello);
