@@ -49,6 +49,8 @@ export class PeerManager {
   private readonly dialers = new Map<string, Dialer>();
   private readonly settings: LinkSettings;
   private stopped = false;
+  /** A filter announcement is queued for the next turn of the event loop. */
+  private announcementScheduled = false;
   private readonly stop = new AbortController();
 
   constructor(
@@ -72,8 +74,21 @@ export class PeerManager {
       maxPeerTopics: config.maxSubscriptions * config.maxSubscribers,
       handshakeTimeoutMs: 5000,
     };
-    router.onLocalFilterChange(() => {
-      const topics = router.localFilter.prefixes();
+    router.onLocalFilterChange(() => this.scheduleAnnouncement());
+  }
+
+  /**
+   * Announces the local filter to every link once per turn of the event loop. Each
+   * announcement is the whole filter, so a burst of N subscribes announced one by one would
+   * send N ever longer lists to every peer.
+   */
+  private scheduleAnnouncement(): void {
+    if (this.announcementScheduled) return;
+    this.announcementScheduled = true;
+    setImmediate(() => {
+      this.announcementScheduled = false;
+      if (this.stopped) return;
+      const topics = this.router.localFilter.prefixes();
       for (const link of this.links.values()) link.sendSubscriptions(topics);
     });
   }
