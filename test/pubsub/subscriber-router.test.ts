@@ -114,6 +114,17 @@ describe('Subscriber overflow policies', () => {
     expect(s.disconnectReason).toBeUndefined();
   });
 
+  it('aborts its signal with the reason when cut off', () => {
+    const s = new Subscriber({ ...opts, policy: 'disconnect' }, observer());
+    s.setTopics(['/t']);
+    let aborted: unknown;
+    s.signal.addEventListener('abort', () => (aborted = s.signal.reason));
+    s.deliver(run('/t', 3));
+    expect(aborted).toBeUndefined();
+    s.deliver(run('/t', 5));
+    expect(aborted).toMatch(/subscriber-queue/);
+  });
+
   it('block disconnects a subscriber that never makes room within block-timeout-ms', async () => {
     const o = observer();
     const s = new Subscriber({ ...opts, policy: 'block', blockTimeoutMs: 20 }, o);
