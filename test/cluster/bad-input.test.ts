@@ -25,6 +25,7 @@ import type { PeerFrame, PeerFrame__Output } from '../../node/src/gen/broker/v1/
 import { loadProtos } from '../../node/src/transport/index.js';
 import { ensureBuilt } from './support/ensure-built.js';
 import { scrape, sumOf } from './support/prometheus-text.js';
+import { waitFor } from './support/wait-for.js';
 
 let node: NodeProcess;
 let client: BrokerClient;
@@ -252,6 +253,36 @@ describe('bad input gets the documented error and never hurts the node', () => {
     const s = await client.status();
     expect(s.id).toBe('m');
   });
+
+  it('a dialed peer that never says Hello has its calls cancelled, not left open', async () => {
+    // A BrokerPeer server that accepts Link calls and stays silent.
+    const silent = new grpc.Server();
+    const calls: Array<{ cancelled: boolean }> = [];
+    silent.addService(loadProtos().broker.v1.BrokerPeer.service, {
+      Link: (call: grpc.ServerDuplexStream<PeerFrame__Output, PeerFrame>) => {
+        const c = { cancelled: false };
+        calls.push(c);
+        call.on('cancelled', () => (c.cancelled = true));
+        call.on('data', () => undefined);
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      silent.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p)
+      )
+    );
+    // 'a' < 'z', so the node dials the silent peer.
+    const dialer = await spawnNode({
+      id: 'a',
+      args: ['--listen', `127.0.0.1:${await freePort()}`, '--peers', `z=127.0.0.1:${port}`],
+    });
+    try {
+      await waitFor(() => calls[0]?.cancelled, 'the first Link call to be cancelled', 20_000);
+    } finally {
+      expect(await dialer.stop()).toBe(0);
+      silent.forceShutdown();
+    }
+  }, 40_000);
 
   it('counts rejected requests by limit in metrics', async () => {
     const m = await scrape(node.http!);

@@ -1,3 +1,4 @@
+import { type AddressInfo, type Socket, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type BrokerClient, connect } from '../../node/src/client/index.js';
 import { type Mesh, freePort, spawnNode, startMesh } from '../../node/src/dev/index.js';
@@ -125,6 +126,22 @@ describe('brokerctl', () => {
     const down = await runCtl(['--server', `127.0.0.1:${port}`, '--timeout-ms', '2000', 'status']);
     expect(down.code).toBe(3);
   }, 60_000);
+
+  it('sub exits 3 when nothing confirms the subscription within --timeout-ms', async () => {
+    // A listener that accepts TCP connections and never speaks HTTP/2.
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const r = await runCtl(['--server', `127.0.0.1:${port}`, '--timeout-ms', '500', 'sub', '/x']);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/did not confirm the subscription within 500 ms/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  }, 30_000);
 
   it('sub exits 4 when the node ends the subscription', async () => {
     const port = await freePort();

@@ -5,6 +5,8 @@ import {
   loadNodeConfig,
   parseHostPort,
 } from '../../node/src/config/index.js';
+import { MAX_DEPTH_CEILING } from '../../node/src/data/index.js';
+import { PayloadValidator } from '../../node/src/pubsub/index.js';
 import { backoffDelay } from '../../node/src/transport/index.js';
 
 describe('broker-node configuration', () => {
@@ -20,6 +22,15 @@ describe('broker-node configuration', () => {
     expect(c.maxMessageBytes).toBe(1024 * 1024);
     expect(c.listen).toEqual({ host: '127.0.0.1', port: 7400 });
     expect(c.overflowPolicy).toBe('block');
+  });
+
+  it('accepts every --max-depth the payload validator can use, and refuses the rest with exit-2 errors', () => {
+    const c = loadNodeConfig(['--id', 'n1', '--max-depth', String(MAX_DEPTH_CEILING)], {});
+    if (c === 'help') throw new Error('unexpected help');
+    expect(() => new PayloadValidator(c.maxMessageBytes, c.maxDepth)).not.toThrow();
+    expect(() =>
+      loadNodeConfig(['--id', 'n1', '--max-depth', String(MAX_DEPTH_CEILING + 1)], {})
+    ).toThrow(ConfigError);
   });
 
   it('parses static peers and skips its own entry', () => {

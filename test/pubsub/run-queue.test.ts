@@ -113,6 +113,27 @@ describe('RunQueue', () => {
     expect(bytesOf(q.take(10))).toEqual([1, 2]);
   });
 
+  it('waits for room for the next event, not merely for a queue that is not full', async () => {
+    const q = new RunQueue(100, 100, 'q');
+    const big = (): EventRun => ({
+      topic: '/t',
+      data: Buffer.alloc(60),
+      sizes: [60],
+      publishTimeMs: 0,
+    });
+    expect(q.offer(big())).toBeUndefined();
+    const second = big();
+    expect(q.offer(second)).toBe(second);
+    expect(q.isFull()).toBe(false);
+    let room = false;
+    const r = q.waitForRoom(second).then(() => (room = true));
+    await new Promise((done) => setImmediate(done));
+    expect(room).toBe(false);
+    q.take(1);
+    await r;
+    expect(q.offer(second)).toBeUndefined();
+  });
+
   it('never exceeds its bounds under a random workload (fuzz, fixed seed)', () => {
     let seed = 42;
     const rnd = (n: number): number => {

@@ -91,6 +91,40 @@ describe('Subscriber overflow policies', () => {
     expect(s.queue.take(10).flatMap((r) => [...r.data])).toEqual([3, 4, 5]);
   });
 
+  it('block waits (yielding to the consumer) when only the bytes of the next event do not fit', async () => {
+    const s = new Subscriber(
+      { policy: 'block', capacity: 100, maxBytes: 100, blockTimeoutMs: 5000 },
+      observer()
+    );
+    s.setTopics(['/t']);
+    const event = (b: number): EventRun => ({
+      topic: '/t',
+      data: Buffer.alloc(60, b),
+      sizes: [60],
+      publishTimeMs: 0,
+    });
+    expect(s.deliver(event(1))).toBeUndefined();
+    const p = s.deliver(event(2));
+    expect(p).toBeInstanceOf(Promise);
+    // The consumer runs on a later macrotask: a producer spinning on microtasks would starve it.
+    const taken = new Promise<EventRun[]>((done) => setImmediate(() => done(s.queue.take(10))));
+    await p;
+    expect((await taken).map((r) => r.data[0])).toEqual([1]);
+    expect(s.queue.take(10).map((r) => r.data[0])).toEqual([2]);
+    expect(s.disconnectReason).toBeUndefined();
+  });
+
+  it('aborts its signal with the reason when cut off', () => {
+    const s = new Subscriber({ ...opts, policy: 'disconnect' }, observer());
+    s.setTopics(['/t']);
+    let aborted: unknown;
+    s.signal.addEventListener('abort', () => (aborted = s.signal.reason));
+    s.deliver(run('/t', 3));
+    expect(aborted).toBeUndefined();
+    s.deliver(run('/t', 5));
+    expect(aborted).toMatch(/subscriber-queue/);
+  });
+
   it('block disconnects a subscriber that never makes room within block-timeout-ms', async () => {
     const o = observer();
     const s = new Subscriber({ ...opts, policy: 'block', blockTimeoutMs: 20 }, o);

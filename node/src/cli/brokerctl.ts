@@ -54,7 +54,7 @@ export const CTL_FLAGS: readonly FlagSpec[] = [
     min: 1,
     max: 3_600_000,
     default: '10000',
-    help: 'deadline of each call (not of sub)',
+    help: 'deadline of each call (of sub: of its confirmation only)',
   },
   {
     name: 'count',
@@ -178,7 +178,14 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
             : {}),
           ...(v.has('queue') ? { queueCapacity: v.get('queue') as number } : {}),
         };
-        return await sub(makeClient(), args, io, v.get('count') as number | undefined, opts);
+        return await sub(
+          makeClient(),
+          args,
+          io,
+          v.get('count') as number | undefined,
+          opts,
+          timeoutMs
+        );
       }
       default:
         throw new CliError(`unknown command ${JSON.stringify(command)}\n${USAGE}`, EXIT.usage);
@@ -244,7 +251,8 @@ async function sub(
   topics: readonly string[],
   io: CliIo,
   count: number | undefined,
-  opts: { overflowPolicy?: 'block'; queueCapacity?: number }
+  opts: { overflowPolicy?: 'block'; queueCapacity?: number },
+  confirmTimeoutMs: number
 ): Promise<number> {
   if (topics.length === 0) throw new CliError('sub needs at least one TOPIC', EXIT.usage);
   for (const t of topics) checkTopic(t);
@@ -255,7 +263,25 @@ async function sub(
   let dropped = 0;
   let confirmed = false;
   try {
-    await subscription.ready();
+    // Only the confirmation has a deadline: a sub then runs as long as messages come.
+    let timer: NodeJS.Timeout | undefined;
+    const unconfirmed = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Rejected before close(), which ends ready() with a less telling error.
+        reject(
+          new CliError(
+            `the node did not confirm the subscription within ${confirmTimeoutMs} ms (--timeout-ms)`,
+            EXIT.unavailable
+          )
+        );
+        subscription.close();
+      }, confirmTimeoutMs);
+    });
+    try {
+      await Promise.race([subscription.ready(), unconfirmed]);
+    } finally {
+      clearTimeout(timer);
+    }
     confirmed = true;
     for await (const m of subscription.raw()) {
       let value: Data;

@@ -41,6 +41,8 @@ export class Publisher {
   private timer: NodeJS.Timeout | undefined;
   private backedUp = false;
   private failure: Error | undefined;
+  /** Callers of {@link ready} while backed up; settled together on drain, failure or end. */
+  private drainWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private readonly done: Promise<number>;
 
   constructor(
@@ -53,12 +55,25 @@ export class Publisher {
     this.lingerMs = options.lingerMs ?? 1;
     this.encoder = new BinaryEncoder({ initialCapacity: 256 });
     this.buf = Buffer.allocUnsafe(this.batchBytes);
-    this.done = done.catch((e: unknown) => {
-      this.failure = wrapError('publish', e);
-      throw this.failure;
-    });
+    this.done = done.then(
+      (accepted) => {
+        // The call is over: nothing will drain, and a waiter learns of the end from publish.
+        this.backedUp = false;
+        for (const w of this.drainWaiters.splice(0)) w.resolve();
+        return accepted;
+      },
+      (e: unknown) => {
+        const failure = wrapError('publish', e);
+        this.failure = failure;
+        for (const w of this.drainWaiters.splice(0)) w.reject(failure);
+        throw failure;
+      }
+    );
     this.done.catch(() => undefined);
-    stream.on('drain', () => (this.backedUp = false));
+    stream.on('drain', () => {
+      this.backedUp = false;
+      for (const w of this.drainWaiters.splice(0)) w.resolve();
+    });
   }
 
   /** Encodes and queues one event. Returns false while the transport is backed up. */
@@ -94,14 +109,9 @@ export class Publisher {
   ready(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (!this.backedUp) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onDrain = (): void => {
-        this.stream.off('drain', onDrain);
-        resolve();
-      };
-      this.stream.on('drain', onDrain);
-      this.done.catch(reject);
-    });
+    // One listener for all waiters: a per-call handler on the call's promise would pile up
+    // for the life of a long-running publisher.
+    return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
   }
 
   /** Sends the partial batch now. */

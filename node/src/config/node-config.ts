@@ -1,3 +1,4 @@
+import { MAX_DEPTH_CEILING } from '../data/index.js';
 import type { OverflowPolicy } from '../pubsub/index.js';
 import { ConfigError } from './errors.js';
 import { type HostPort, isLoopbackHost, parseHostPort } from './host-port.js';
@@ -146,7 +147,8 @@ export const NODE_FLAGS: readonly FlagSpec[] = (
       name: 'max-depth',
       kind: 'int',
       min: 1,
-      max: 1000,
+      // The codec refuses deeper limits (stack safety); a larger flag failed at startup.
+      max: MAX_DEPTH_CEILING,
       default: '64',
       help: 'deepest nesting of containers in an event',
     },

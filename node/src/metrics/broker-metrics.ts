@@ -58,13 +58,13 @@ export class BrokerMetrics implements PubSubObserver {
     });
     this.deliveredMessages = new Counter({
       name: 'broker_delivered_messages_total',
-      help: 'Events queued for local subscribers (one per subscriber)',
+      help: 'Events written to local subscribers (one per subscriber)',
       labelNames: ['topic_prefix'],
       registers,
     });
     this.deliveredBytes = new Counter({
       name: 'broker_delivered_bytes_total',
-      help: 'Payload bytes queued for local subscribers',
+      help: 'Payload bytes written to local subscribers',
       registers,
     });
     this.forwardedMessages = new Counter({
@@ -109,7 +109,7 @@ export class BrokerMetrics implements PubSubObserver {
     });
     this.latency = new Histogram({
       name: 'broker_publish_to_deliver_latency_seconds',
-      help: 'Time from acceptance at the publishing peer to queueing for a local subscriber (per run of events)',
+      help: 'Time from acceptance at the publishing peer to writing to a local subscriber (per run of events)',
       buckets: [
         0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
         10,

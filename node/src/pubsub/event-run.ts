@@ -11,11 +11,6 @@ export interface EventRun {
   readonly publishTimeMs: number;
 }
 
-/** Events in a run. */
-export function runEvents(run: EventRun): number {
-  return run.sizes.length;
-}
-
 /** Splits a run after `count` events into a head of `count` events and the tail. */
 export function splitRun(run: EventRun, count: number): [EventRun, EventRun] {
   let bytes = 0;

@@ -13,7 +13,8 @@ export class RunQueue {
   private eventCount = 0;
   private byteCount = 0;
   private closedReason: string | undefined;
-  private roomWaiters: Array<() => void> = [];
+  /** Producers waiting for room, each for the size of the event at the front of its run. */
+  private roomWaiters: Array<{ readonly eventBytes: number; readonly wake: () => void }> = [];
   private dataWaiters: Array<() => void> = [];
 
   constructor(
@@ -137,10 +138,17 @@ export class RunQueue {
     return dropped;
   }
 
-  /** Resolves when the queue has room (or is closed). */
-  waitForRoom(): Promise<void> {
-    if (!this.isFull() || this.closedReason !== undefined) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  /**
+   * Resolves when `offer` would take at least the first event of `run` (or the queue is
+   * closed). Without a run it waits for room for one empty event. Waiting on "not full"
+   * alone is not enough: a queue with a few bytes left is not full, yet takes nothing from
+   * a run whose first event is larger than those bytes, and a producer that retried at once
+   * would spin without yielding to the consumer.
+   */
+  waitForRoom(run?: EventRun): Promise<void> {
+    const eventBytes = run?.sizes[0] ?? 0;
+    if (this.hasRoomFor(eventBytes)) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ eventBytes, wake: resolve }));
   }
 
   /** Resolves when the queue holds an event (or is closed). */
@@ -153,7 +161,7 @@ export class RunQueue {
   close(reason: string): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
-    this.wake(this.roomWaiters);
+    this.wakeRoomWaiters();
     this.wake(this.dataWaiters);
   }
 
@@ -164,7 +172,7 @@ export class RunQueue {
     this.head = 0;
     this.eventCount = 0;
     this.byteCount = 0;
-    this.wake(this.roomWaiters);
+    this.wakeRoomWaiters();
     return n;
   }
 
@@ -175,7 +183,24 @@ export class RunQueue {
       this.runs = this.runs.slice(this.head);
       this.head = 0;
     }
-    if (events > 0 && !this.isFull()) this.wake(this.roomWaiters);
+    if (events > 0) this.wakeRoomWaiters();
+  }
+
+  /** Whether `offer` would take an event of `eventBytes` now (an empty queue takes any). */
+  private hasRoomFor(eventBytes: number): boolean {
+    if (this.closedReason !== undefined || this.eventCount === 0) return true;
+    return this.eventCount < this.maxEvents && this.byteCount + eventBytes <= this.maxBytes;
+  }
+
+  /** Wakes the room waiters whose event now fits; the others keep waiting. */
+  private wakeRoomWaiters(): void {
+    if (this.roomWaiters.length === 0) return;
+    const waiting = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of waiting) {
+      if (this.hasRoomFor(w.eventBytes)) w.wake();
+      else this.roomWaiters.push(w);
+    }
   }
 
   private wake(waiters: Array<() => void>): void {

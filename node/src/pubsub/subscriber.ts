@@ -35,6 +35,7 @@ export class Subscriber {
   /** Set once the subscriber is cut off; the serving connection ends the stream with it. */
   disconnectReason: string | undefined;
   private readonly onDisconnect: Array<(reason: string) => void> = [];
+  private readonly cutOff = new AbortController();
 
   constructor(
     readonly options: SubscriberOptions,
@@ -58,6 +59,14 @@ export class Subscriber {
     return this.disconnectReason === undefined && this.filter.matches(topic);
   }
 
+  /**
+   * Aborted when the subscriber is cut off. For waits that end early on a disconnect: unlike
+   * {@link whenDisconnected}, a listener can be removed when the wait ends the other way.
+   */
+  get signal(): AbortSignal {
+    return this.cutOff.signal;
+  }
+
   /** Registers a callback for when the subscriber is cut off. */
   whenDisconnected(cb: (reason: string) => void): void {
     this.onDisconnect.push(cb);
@@ -68,6 +77,7 @@ export class Subscriber {
     if (this.disconnectReason !== undefined) return;
     this.disconnectReason = reason;
     this.queue.close(reason);
+    this.cutOff.abort(reason);
     for (const cb of this.onDisconnect.splice(0)) cb(reason);
   }
 
@@ -105,7 +115,7 @@ export class Subscriber {
     while (rest !== undefined && this.disconnectReason === undefined) {
       try {
         await withTimeout(
-          this.queue.waitForRoom(),
+          this.queue.waitForRoom(rest),
           this.options.blockTimeoutMs,
           `subscriber ${this.id}`
         );

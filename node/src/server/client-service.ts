@@ -226,16 +226,16 @@ export class ClientService {
   }
 }
 
+/** Resolves when `call` drains or `sub` is cut off (a full stream then never drains). */
 function waitDrain(call: SubscriberCall, sub: Subscriber): Promise<void> {
   return new Promise((resolve) => {
+    if (sub.signal.aborted) return resolve();
     const done = (): void => {
       call.off('drain', done);
-      clearInterval(check);
+      sub.signal.removeEventListener('abort', done);
       resolve();
     };
-    // A subscriber cut off while the stream is full never drains: stop waiting then.
-    const check = setInterval(() => sub.disconnectReason !== undefined && done(), 100);
-    check.unref();
     call.on('drain', done);
+    sub.signal.addEventListener('abort', done, { once: true });
   });
 }

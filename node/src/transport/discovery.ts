@@ -52,8 +52,3 @@ function add(out: Map<string, DialTarget>, address: HostPort): void {
   const key = formatHostPort(address);
   out.set(key, { key, address, expectedId: undefined });
 }
-
-/** Kept for callers that want the system resolver in one call. */
-export function resolvePeersDns(name: string, port: number): Promise<DialTarget[]> {
-  return new PeerResolver([]).resolve(name, port);
-}

@@ -2,7 +2,7 @@
 export { PeerManager, type PeerView, type ConnectionObserver } from './peer-manager.js';
 export { PeerLink, PROTOCOL_VERSION, type LinkSettings, type RemoteHello } from './peer-link.js';
 export { backoffDelay, sleep } from './backoff.js';
-export { PeerResolver, resolvePeersDns, type DialTarget } from './discovery.js';
+export { PeerResolver, type DialTarget } from './discovery.js';
 export { makeCredentials, type Credentials, type SecurityMode } from './tls.js';
 export { loadProtos, protoRoot } from './proto.js';
 export { toWireRun, fromWireRun, type WireRun } from './wire-runs.js';

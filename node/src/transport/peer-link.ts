@@ -71,6 +71,8 @@ export class PeerLink implements PeerSink {
   private remoteAllowance: number;
   private inbound: Promise<void> = Promise.resolve();
   private closedReason: string | undefined;
+  /** Aborted on close: ends waits that would otherwise never end on a dead stream. */
+  private readonly closing = new AbortController();
   private readonly closedPromise: Promise<string>;
   private resolveClosed!: (reason: string) => void;
   private helloResolve: ((h: RemoteHello) => void) | undefined;
@@ -121,6 +123,9 @@ export class PeerLink implements PeerSink {
       hello = await withTimeout(got, this.settings.handshakeTimeoutMs, 'peer handshake');
     } catch (e) {
       this.close(`handshake failed: ${(e as Error).message}`, true);
+      // A peer that never said Hello may never end the call either: without the cancel, each
+      // redial would leave one more open call (they have no deadline) on the channel.
+      if ('cancel' in this.stream) this.stream.cancel();
       throw e;
     }
     const problem = check(hello);
@@ -158,7 +163,7 @@ export class PeerLink implements PeerSink {
     while (rest !== undefined) {
       try {
         await withTimeout(
-          this.queue.waitForRoom(),
+          this.queue.waitForRoom(rest),
           this.settings.enqueueTimeoutMs,
           `peer ${this.peerId} queue`
         );
@@ -198,6 +203,7 @@ export class PeerLink implements PeerSink {
   close(reason: string, endStream: boolean): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
+    this.closing.abort(reason);
     const lost = this.queue.clear();
     this.queue.close(reason);
     if (lost > 0) this.observer.dropped('peer_unavailable', lost);
@@ -266,13 +272,12 @@ export class PeerLink implements PeerSink {
         await new Promise<void>((resolve) => {
           const done = (): void => {
             this.stream.off('drain', done);
-            clearInterval(check);
+            this.closing.signal.removeEventListener('abort', done);
             resolve();
           };
-          // The close check keeps a dead stream from parking the loop forever.
-          const check = setInterval(() => this.closedReason !== undefined && done(), 200);
-          check.unref();
+          // A dead stream never drains: the close must not leave the loop parked.
           this.stream.on('drain', done);
+          this.closing.signal.addEventListener('abort', done, { once: true });
         });
       }
     }

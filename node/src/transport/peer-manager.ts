@@ -49,6 +49,8 @@ export class PeerManager {
   private readonly dialers = new Map<string, Dialer>();
   private readonly settings: LinkSettings;
   private stopped = false;
+  /** A filter announcement is queued for the next turn of the event loop. */
+  private announcementScheduled = false;
   private readonly stop = new AbortController();
 
   constructor(
@@ -72,8 +74,21 @@ export class PeerManager {
       maxPeerTopics: config.maxSubscriptions * config.maxSubscribers,
       handshakeTimeoutMs: 5000,
     };
-    router.onLocalFilterChange(() => {
-      const topics = router.localFilter.prefixes();
+    router.onLocalFilterChange(() => this.scheduleAnnouncement());
+  }
+
+  /**
+   * Announces the local filter to every link once per turn of the event loop. Each
+   * announcement is the whole filter, so a burst of N subscribes announced one by one would
+   * send N ever longer lists to every peer.
+   */
+  private scheduleAnnouncement(): void {
+    if (this.announcementScheduled) return;
+    this.announcementScheduled = true;
+    setImmediate(() => {
+      this.announcementScheduled = false;
+      if (this.stopped) return;
+      const topics = this.router.localFilter.prefixes();
       for (const link of this.links.values()) link.sendSubscriptions(topics);
     });
   }
@@ -97,11 +112,6 @@ export class PeerManager {
     let n = 0;
     for (const l of this.links.values()) n += l.queue.events;
     return n;
-  }
-
-  /** Ids of connected peers. */
-  connectedIds(): string[] {
-    return [...this.links.keys()].sort();
   }
 
   /** The state of every known peer, for `status`. */
@@ -278,7 +288,12 @@ export class PeerManager {
         d.lastError = await link.closed;
       } else {
         this.connections.attempt('failure');
-        if ((d.state as PeerView['state']) === 'redundant') return;
+        if ((d.state as PeerView['state']) === 'redundant') {
+          // This dialer never dials again: its channel would otherwise stay open for good.
+          d.client?.close();
+          d.client = undefined;
+          return;
+        }
       }
       d.link = undefined;
       if (this.stopped) return;
