@@ -239,6 +239,18 @@ export class Network {
     throw new Error(`network did not stabilize in ${maxRounds} rounds`);
   }
 
+  /**
+   * Makes `id` leader of a 3-node network through one vote round only: the votes and their
+   * answers are delivered, the new leader's appends (its no-op) are not.
+   */
+  electWithoutAppends(id: string): void {
+    this.node(id).raw.campaign();
+    this.processReady(id);
+    this.deliverAll();
+    for (const other of [...this.nodes.keys()].sort()) if (other !== id) this.processReady(other);
+    this.deliverAll();
+  }
+
   tick(id: string, n = 1): void {
     for (let i = 0; i < n; i++) this.node(id).raw.tick();
   }

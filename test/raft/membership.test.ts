@@ -61,13 +61,8 @@ describe('§6 membership: single changes', () => {
     const net = new Network();
     for (const id of ['1', '2', '3']) net.addNode(id, storageWithLog(['1', '2', '3'], [1, 1]));
     const n1 = net.node('1').raw;
-    n1.campaign();
-    // Deliver the votes and their answers, but no appends: the no-op stays unapplied.
-    net.processReady('1');
-    net.deliverAll();
-    net.processReady('2');
-    net.processReady('3');
-    net.deliverAll();
+    // The votes and their answers are delivered, the appends are not: the no-op stays unapplied.
+    net.electWithoutAppends('1');
     expect(n1.status().softState.state).toBe('leader');
     // Becoming leader sets pendingConfIndex to the last index; nothing applied yet.
     expect(() => n1.proposeConfChange(addVoter('4'))).toThrow(/already pending/);
