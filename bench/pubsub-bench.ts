@@ -71,6 +71,16 @@ const FLAGS: readonly FlagSpec[] = [
 const wallNs = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
 
 /** Publisher role: publish `events` events, at `rate` per second (0 = as fast as possible). */
+/** Prints a publisher role's result line: events accepted, wall time and CPU time used. */
+function reportPublisher(accepted: number, start: number, cpu0: NodeJS.CpuUsage): void {
+  const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(
+    JSON.stringify({ role: 'pub', accepted, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 }) +
+      '\n'
+  );
+}
+
 async function publisher(
   server: string,
   topic: string,
@@ -105,13 +115,7 @@ async function publisher(
     };
     if (!pub.publish(topic, ev)) await pub.ready();
   }
-  const accepted = await pub.close();
-  const seconds = (performance.now() - start) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  process.stdout.write(
-    JSON.stringify({ role: 'pub', accepted, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 }) +
-      '\n'
-  );
+  reportPublisher(await pub.close(), start, cpu0);
   client.close();
 }
 
@@ -183,13 +187,7 @@ async function publisherEncoded(
     patch(i);
     if (!pub.publishEncoded(topic, template)) await pub.ready();
   }
-  const accepted = await pub.close();
-  const seconds = (performance.now() - start) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  process.stdout.write(
-    JSON.stringify({ role: 'pub', accepted, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 }) +
-      '\n'
-  );
+  reportPublisher(await pub.close(), start, cpu0);
   client.close();
 }
 
