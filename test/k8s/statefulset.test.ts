@@ -79,6 +79,26 @@ async function get(name: string, pathAndQuery: string): Promise<{ status: number
   return request(await podUrl(name, pathAndQuery));
 }
 
+/**
+ * Asks pod `from` to fetch /whoami from `name` and returns the answer. Names follow the
+ * Endpoints, which the endpoints controller updates after a pod turns Ready, so a fresh pod's
+ * name may take a moment to resolve (as in a real cluster); only that case is retried.
+ */
+async function whoamiVia(from: string, name: string): Promise<Record<string, unknown>> {
+  const path = `/peer?name=${encodeURIComponent(name)}&path=/whoami`;
+  let last = { status: 0, body: '' };
+  await waitFor(
+    `${from} resolves ${name}`,
+    async () => {
+      last = await get(from, path);
+      return !(last.status === 502 && last.body.startsWith('getaddrinfo'));
+    },
+    { timeoutMs: 20_000, intervalMs: 250 }
+  );
+  expect({ from, name, status: last.status }).toEqual({ from, name, status: 200 });
+  return JSON.parse(last.body) as Record<string, unknown>;
+}
+
 fixture.test(
   'kubectl and @kubernetes/client-node both work against the control plane',
   async () => {
@@ -139,15 +159,22 @@ fixture.test('pods reach each other by headless Service names', async () => {
   for (const from of ['web-0', 'web-1', 'web-2']) {
     for (const to of ['web-0', 'web-1', 'web-2']) {
       for (const name of [`${to}.web`, `${to}.web.${NS}.svc.cluster.local`]) {
-        const res = await get(from, `/peer?name=${encodeURIComponent(name)}&path=/whoami`);
-        expect({ from, name, status: res.status }).toEqual({ from, name, status: 200 });
-        expect(JSON.parse(res.body)).toMatchObject({ pod: to });
+        expect(await whoamiVia(from, name)).toMatchObject({ pod: to });
       }
     }
   }
-  const all = JSON.parse((await get('web-0', '/resolve?name=web')).body) as string[];
   const expected = await Promise.all(
     ['web-0', 'web-1', 'web-2'].map(async (n) => (await pod(n))?.status?.podIP ?? '')
+  );
+  let all: string[] = [];
+  await waitFor(
+    'the Service name resolves to all three pods',
+    async () => {
+      const res = await get('web-0', '/resolve?name=web');
+      all = res.status === 200 ? (JSON.parse(res.body) as string[]) : [];
+      return all.length === 3;
+    },
+    { timeoutMs: 20_000, intervalMs: 250 }
   );
   expect(all).toEqual([...expected].sort());
 
@@ -244,8 +271,7 @@ fixture.test(
       );
     await scale(5);
     await waitReplicas(5);
-    const res = await get('web-0', '/peer?name=web-4.web&path=/whoami');
-    expect(JSON.parse(res.body)).toMatchObject({ pod: 'web-4' });
+    expect(await whoamiVia('web-0', 'web-4.web')).toMatchObject({ pod: 'web-4' });
 
     await scale(2);
     await waitReplicas(2);

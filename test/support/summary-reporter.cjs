@@ -6,8 +6,12 @@ const { writeSync } = require('node:fs');
 class SummaryReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
-    const failedSuites = results.numFailedTestSuites + results.numRuntimeErrorTestSuites;
-    const line = `jest: ${results.numPassedTests} passed, ${results.numFailedTests + failedSuites} failed, ${skipped} skipped\n`;
+    // A suite that failed without a failing test (it did not load, or a hook threw) counts as
+    // one failure; a suite whose tests failed is already counted by its tests.
+    const brokenSuites = results.testResults.filter(
+      (s) => s.numFailingTests === 0 && (s.testExecError || s.failureMessage)
+    ).length;
+    const line = `jest: ${results.numPassedTests} passed, ${results.numFailedTests + brokenSuites} failed, ${skipped} skipped\n`;
     process.once('exit', () => writeSync(2, line));
   }
 }
