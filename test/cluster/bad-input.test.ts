@@ -178,10 +178,19 @@ describe('bad input gets the documented error and never hurts the node', () => {
     expect(e?.details).toMatch(/max-depth/);
   });
 
-  it('a batch over --max-batch-bytes: RESOURCE_EXHAUSTED', async () => {
-    const events = Array.from({ length: 200 }, () => one('/batch', data.string('y'.repeat(1000))));
-    const e = await publishRaw(events);
-    expect(e?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+  it('a batch over --max-batch-bytes: RESOURCE_EXHAUSTED, naming the flag when it is near', async () => {
+    const batch = (n: number) =>
+      Array.from({ length: n }, () => one('/batch', data.string('y'.repeat(1000))));
+    expect(await publishRaw(batch(60))).toBeUndefined(); // about 61 KiB of 64
+    const near = await publishRaw(batch(70));
+    expect(near?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(near?.details).toMatch(
+      /publish batch of \d+ bytes is over 65536 \(limit max-batch-bytes\)/
+    );
+    // Far over: gRPC refuses it before reading it, with its own message.
+    const far = await publishRaw(batch(200));
+    expect(far?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(far?.details).toMatch(/larger than max/);
   });
 
   it('subscribe errors: no topics, bad topic, too many topics, too large a queue, too many subscribers', async () => {

@@ -80,7 +80,10 @@ export class BrokerNode {
       status: () => this.status(),
       isDraining: () => this.draining,
     });
-    const limit = config.maxBatchBytes + 65536;
+    // gRPC's own limit sits one maximum message above ours, so a batch that overshoots by up to
+    // one event reaches the handler and gets an error naming --max-batch-bytes; beyond that
+    // gRPC refuses it unread (RESOURCE_EXHAUSTED "Received message larger than max").
+    const limit = config.maxBatchBytes + config.maxMessageBytes + 65536;
     this.grpcServer = new grpc.Server({
       'grpc.max_receive_message_length': limit,
       'grpc.max_send_message_length': limit,

@@ -16,7 +16,7 @@ import {
   nowMs,
   validateTopic,
 } from '../pubsub/index.js';
-import { fromWireRun, toWireRun } from '../transport/index.js';
+import { fromWireRun, publishRequestBytes, toWireRun } from '../transport/index.js';
 import { rejectionLabel, statusError, toStatusError } from './grpc-errors.js';
 
 /** Most events per Delivery message written to a subscriber. */
@@ -114,6 +114,13 @@ export class ClientService {
 
   private async publishOne(req: PublishRequest__Output): Promise<number> {
     if (this.ctx.isDraining()) throw statusError(grpc.status.UNAVAILABLE, 'node is shutting down');
+    const bytes = publishRequestBytes(req) ?? 0;
+    if (bytes > this.ctx.config.maxBatchBytes) {
+      throw new LimitExceededError(
+        'max-batch-bytes',
+        `publish batch of ${bytes} bytes is over ${this.ctx.config.maxBatchBytes}`
+      );
+    }
     const now = nowMs();
     const runs: EventRun[] = [];
     let events = 0;

@@ -6,5 +6,6 @@ export { PeerResolver, type DialTarget } from './discovery.js';
 export { makeCredentials, type Credentials, type SecurityMode } from './tls.js';
 export { loadProtos, protoRoot } from './proto.js';
 export { toWireRun, fromWireRun, type WireRun } from './wire-runs.js';
+export { publishRequestBytes } from './run-codec.js';
 export { PeerProtocolError, TlsConfigError } from './errors.js';
 export { RECEIVE_WINDOW_BYTES, widenSessionWindows, widenStreamWindow } from './http2-window.js';

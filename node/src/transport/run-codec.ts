@@ -389,6 +389,14 @@ function wholeBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
+/** Wire size of each decoded publish request, for the batch limit (see publishRequestBytes). */
+const publishRequestSizes = new WeakMap<PublishRequest__Output, number>();
+
+/** The encoded size of a request returned by {@link decodePublishRequest}, if it came from one. */
+export function publishRequestBytes(req: PublishRequest__Output): number | undefined {
+  return publishRequestSizes.get(req);
+}
+
 /** bytes -> `PublishRequest`. @throws WireDecodeError */
 export function decodePublishRequest(bytes: Uint8Array): PublishRequest__Output {
   const r = new Reader(wholeBuffer(bytes), 0, bytes.length);
@@ -400,7 +408,9 @@ export function decodePublishRequest(bytes: Uint8Array): PublishRequest__Output 
       runs.push(readRun(r));
     } else r.skip(tag & 7, 'PublishRequest');
   }
-  return { runs };
+  const req = { runs };
+  publishRequestSizes.set(req, bytes.length);
+  return req;
 }
 
 /** bytes -> `Delivery`. @throws WireDecodeError */
