@@ -57,15 +57,7 @@ describe('a frozen peer (SIGSTOP)', () => {
     await waitForFilter(clients, 'b', '/f');
     await waitForFilter(clients, 'c', '/f');
     const gotB = collect(subB, (_t, d) => seq(d));
-    let subCError: unknown;
-    const gotC = { items: [] as number[] };
-    const subCDone = (async () => {
-      try {
-        for await (const m of subC) gotC.items.push(seq(m.data));
-      } catch (e) {
-        subCError = e;
-      }
-    })();
+    const gotC = collect(subC, (_t, d) => seq(d));
 
     frozenPid = mesh.nodes[2]!.child.pid!;
     process.kill(frozenPid, 'SIGSTOP');
@@ -96,8 +88,8 @@ describe('a frozen peer (SIGSTOP)', () => {
         sumOf(m, 'broker_dropped_messages_total', { reason: 'peer_unavailable' })
     ).toBeGreaterThan(0);
     // The client of the frozen node learns of it too, instead of waiting forever.
-    await waitFor(() => subCError !== undefined, "c's subscriber to see its node gone", 30_000);
-    await subCDone;
+    await waitFor(() => gotC.error !== undefined, "c's subscriber to see its node gone", 30_000);
+    await gotC.done;
 
     process.kill(frozenPid, 'SIGCONT');
     frozenPid = undefined;

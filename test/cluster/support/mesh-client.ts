@@ -53,18 +53,21 @@ export async function waitForMesh(clients: BrokerClient[], timeoutMs = 15_000): 
   );
 }
 
-/** Collects decoded messages of a subscription in the background. */
+/**
+ * Collects decoded messages of a subscription in the background; `error` is how the
+ * subscription ended, if it ended with an error.
+ */
 export function collect<T>(
   sub: Subscription,
   map: (topic: string, data: unknown) => T
-): { items: T[]; done: Promise<void> } {
-  const items: T[] = [];
-  const done = (async () => {
+): { items: T[]; done: Promise<void>; error: unknown } {
+  const out = { items: [] as T[], done: Promise.resolve(), error: undefined as unknown };
+  out.done = (async () => {
     try {
-      for await (const m of sub) items.push(map(m.topic, m.data));
-    } catch {
-      // the subscription ended with an error; the test inspects what arrived
+      for await (const m of sub) out.items.push(map(m.topic, m.data));
+    } catch (e) {
+      out.error = e; // the test inspects what arrived and how it ended
     }
   })();
-  return { items, done };
+  return out;
 }
