@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { MAX_DEPTH_CEILING } from '../data/index.js';
 import type { OverflowPolicy } from '../pubsub/index.js';
 import { ConfigError } from './errors.js';
@@ -32,6 +33,11 @@ export interface NodeConfig {
   readonly dataDir: string | undefined;
   readonly tls: TlsFiles | undefined;
   readonly insecure: boolean;
+  /**
+   * The cluster secret peers prove their ids with (HMAC, docs/security.md); undefined when
+   * neither --cluster-secret nor --cluster-secret-file is given. At least 16 bytes.
+   */
+  readonly clusterSecret: Uint8Array | undefined;
   readonly maxMessageBytes: number;
   readonly maxBatchBytes: number;
   readonly maxDepth: number;
@@ -127,6 +133,16 @@ export const NODE_FLAGS: readonly FlagSpec[] = (
       help: 'how often TLS files are checked for changes',
     },
     { name: 'insecure', kind: 'bool', help: 'allow plaintext on a non-loopback address' },
+    {
+      name: 'cluster-secret',
+      kind: 'string',
+      help: 'shared secret (at least 16 bytes) that peers prove their ids with; prefer the file or env form',
+    },
+    {
+      name: 'cluster-secret-file',
+      kind: 'string',
+      help: 'file holding the cluster secret (trailing newline ignored)',
+    },
     {
       name: 'max-message-bytes',
       kind: 'int',
@@ -323,6 +339,37 @@ export function parsePeers(list: readonly string[]): StaticPeer[] {
   return peers;
 }
 
+/** Smallest cluster secret accepted, in bytes. */
+export const MIN_SECRET_BYTES = 16;
+
+/** The cluster secret from the flag or the file (not both), validated. */
+export function loadClusterSecret(
+  inline: string | undefined,
+  file: string | undefined
+): Uint8Array | undefined {
+  if (inline !== undefined && file !== undefined)
+    throw new ConfigError('--cluster-secret and --cluster-secret-file exclude each other');
+  let secret: Buffer | undefined;
+  let what = '--cluster-secret';
+  if (inline !== undefined) secret = Buffer.from(inline, 'utf8');
+  if (file !== undefined) {
+    what = `--cluster-secret-file ${file}`;
+    try {
+      secret = readFileSync(file);
+    } catch (e) {
+      throw new ConfigError(`${what}: ${(e as Error).message}`);
+    }
+    let end = secret.length;
+    while (end > 0 && (secret[end - 1] === 0x0a || secret[end - 1] === 0x0d)) end--;
+    secret = secret.subarray(0, end);
+  }
+  if (secret !== undefined && secret.length < MIN_SECRET_BYTES)
+    throw new ConfigError(
+      `${what}: the secret has ${secret.length} bytes, at least ${MIN_SECRET_BYTES} are needed`
+    );
+  return secret === undefined ? undefined : new Uint8Array(secret);
+}
+
 /** Parses and validates broker-node's arguments and environment. Throws {@link ConfigError}. */
 export function loadNodeConfig(
   argv: readonly string[],
@@ -377,6 +424,7 @@ export function loadNodeConfig(
   if (reconnectBaseMs > reconnectMaxMs)
     throw new ConfigError('--reconnect-base-ms must not exceed --reconnect-max-ms');
   const dnsPort = v.get('peers-dns-port');
+  const clusterSecret = loadClusterSecret(str(v, 'cluster-secret'), str(v, 'cluster-secret-file'));
   return {
     id,
     listen,
@@ -394,6 +442,7 @@ export function loadNodeConfig(
         ? undefined
         : { cert, key, ca, reloadMs: int(v, 'tls-reload-ms') },
     insecure,
+    clusterSecret,
     maxMessageBytes,
     maxBatchBytes,
     maxDepth: int(v, 'max-depth'),

@@ -4,13 +4,20 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 
 import type { BrokerClientClient as _broker_v1_BrokerClientClient, BrokerClientDefinition as _broker_v1_BrokerClientDefinition } from './broker/v1/BrokerClient.js';
 import type { BrokerPeerClient as _broker_v1_BrokerPeerClient, BrokerPeerDefinition as _broker_v1_BrokerPeerDefinition } from './broker/v1/BrokerPeer.js';
+import type { BrokerReplicationClient as _broker_v1_BrokerReplicationClient, BrokerReplicationDefinition as _broker_v1_BrokerReplicationDefinition } from './broker/v1/BrokerReplication.js';
 import type { Credit as _broker_v1_Credit, Credit__Output as _broker_v1_Credit__Output } from './broker/v1/Credit.js';
 import type { Delivery as _broker_v1_Delivery, Delivery__Output as _broker_v1_Delivery__Output } from './broker/v1/Delivery.js';
+import type { DiscoverRequest as _broker_v1_DiscoverRequest, DiscoverRequest__Output as _broker_v1_DiscoverRequest__Output } from './broker/v1/DiscoverRequest.js';
+import type { DiscoverResponse as _broker_v1_DiscoverResponse, DiscoverResponse__Output as _broker_v1_DiscoverResponse__Output } from './broker/v1/DiscoverResponse.js';
 import type { EnvelopeBatch as _broker_v1_EnvelopeBatch, EnvelopeBatch__Output as _broker_v1_EnvelopeBatch__Output } from './broker/v1/EnvelopeBatch.js';
 import type { EventRun as _broker_v1_EventRun, EventRun__Output as _broker_v1_EventRun__Output } from './broker/v1/EventRun.js';
 import type { Goodbye as _broker_v1_Goodbye, Goodbye__Output as _broker_v1_Goodbye__Output } from './broker/v1/Goodbye.js';
 import type { Hello as _broker_v1_Hello, Hello__Output as _broker_v1_Hello__Output } from './broker/v1/Hello.js';
+import type { JoinRequest as _broker_v1_JoinRequest, JoinRequest__Output as _broker_v1_JoinRequest__Output } from './broker/v1/JoinRequest.js';
+import type { JoinResponse as _broker_v1_JoinResponse, JoinResponse__Output as _broker_v1_JoinResponse__Output } from './broker/v1/JoinResponse.js';
+import type { PeerChallenge as _broker_v1_PeerChallenge, PeerChallenge__Output as _broker_v1_PeerChallenge__Output } from './broker/v1/PeerChallenge.js';
 import type { PeerFrame as _broker_v1_PeerFrame, PeerFrame__Output as _broker_v1_PeerFrame__Output } from './broker/v1/PeerFrame.js';
+import type { PeerProof as _broker_v1_PeerProof, PeerProof__Output as _broker_v1_PeerProof__Output } from './broker/v1/PeerProof.js';
 import type { PeerStatus as _broker_v1_PeerStatus, PeerStatus__Output as _broker_v1_PeerStatus__Output } from './broker/v1/PeerStatus.js';
 import type { PublishRequest as _broker_v1_PublishRequest, PublishRequest__Output as _broker_v1_PublishRequest__Output } from './broker/v1/PublishRequest.js';
 import type { PublishResponse as _broker_v1_PublishResponse, PublishResponse__Output as _broker_v1_PublishResponse__Output } from './broker/v1/PublishResponse.js';
@@ -20,6 +27,9 @@ import type { RaftEntry as _broker_v1_RaftEntry, RaftEntry__Output as _broker_v1
 import type { RaftMessage as _broker_v1_RaftMessage, RaftMessage__Output as _broker_v1_RaftMessage__Output } from './broker/v1/RaftMessage.js';
 import type { RaftSnapshotChunk as _broker_v1_RaftSnapshotChunk, RaftSnapshotChunk__Output as _broker_v1_RaftSnapshotChunk__Output } from './broker/v1/RaftSnapshotChunk.js';
 import type { RaftSnapshotMeta as _broker_v1_RaftSnapshotMeta, RaftSnapshotMeta__Output as _broker_v1_RaftSnapshotMeta__Output } from './broker/v1/RaftSnapshotMeta.js';
+import type { ReplicationFrame as _broker_v1_ReplicationFrame, ReplicationFrame__Output as _broker_v1_ReplicationFrame__Output } from './broker/v1/ReplicationFrame.js';
+import type { SnapshotHeader as _broker_v1_SnapshotHeader, SnapshotHeader__Output as _broker_v1_SnapshotHeader__Output } from './broker/v1/SnapshotHeader.js';
+import type { SnapshotProgress as _broker_v1_SnapshotProgress, SnapshotProgress__Output as _broker_v1_SnapshotProgress__Output } from './broker/v1/SnapshotProgress.js';
 import type { StatusRequest as _broker_v1_StatusRequest, StatusRequest__Output as _broker_v1_StatusRequest__Output } from './broker/v1/StatusRequest.js';
 import type { StatusResponse as _broker_v1_StatusResponse, StatusResponse__Output as _broker_v1_StatusResponse__Output } from './broker/v1/StatusResponse.js';
 import type { SubscribeRequest as _broker_v1_SubscribeRequest, SubscribeRequest__Output as _broker_v1_SubscribeRequest__Output } from './broker/v1/SubscribeRequest.js';
@@ -35,14 +45,21 @@ export interface ProtoGrpcType {
     v1: {
       BrokerClient: SubtypeConstructor<typeof grpc.Client, _broker_v1_BrokerClientClient> & { service: _broker_v1_BrokerClientDefinition }
       BrokerPeer: SubtypeConstructor<typeof grpc.Client, _broker_v1_BrokerPeerClient> & { service: _broker_v1_BrokerPeerDefinition }
+      BrokerReplication: SubtypeConstructor<typeof grpc.Client, _broker_v1_BrokerReplicationClient> & { service: _broker_v1_BrokerReplicationDefinition }
       Credit: MessageTypeDefinition<_broker_v1_Credit, _broker_v1_Credit__Output>
       Delivery: MessageTypeDefinition<_broker_v1_Delivery, _broker_v1_Delivery__Output>
+      DiscoverRequest: MessageTypeDefinition<_broker_v1_DiscoverRequest, _broker_v1_DiscoverRequest__Output>
+      DiscoverResponse: MessageTypeDefinition<_broker_v1_DiscoverResponse, _broker_v1_DiscoverResponse__Output>
       EnvelopeBatch: MessageTypeDefinition<_broker_v1_EnvelopeBatch, _broker_v1_EnvelopeBatch__Output>
       EventRun: MessageTypeDefinition<_broker_v1_EventRun, _broker_v1_EventRun__Output>
       Goodbye: MessageTypeDefinition<_broker_v1_Goodbye, _broker_v1_Goodbye__Output>
       Hello: MessageTypeDefinition<_broker_v1_Hello, _broker_v1_Hello__Output>
+      JoinRequest: MessageTypeDefinition<_broker_v1_JoinRequest, _broker_v1_JoinRequest__Output>
+      JoinResponse: MessageTypeDefinition<_broker_v1_JoinResponse, _broker_v1_JoinResponse__Output>
       OverflowPolicy: EnumTypeDefinition
+      PeerChallenge: MessageTypeDefinition<_broker_v1_PeerChallenge, _broker_v1_PeerChallenge__Output>
       PeerFrame: MessageTypeDefinition<_broker_v1_PeerFrame, _broker_v1_PeerFrame__Output>
+      PeerProof: MessageTypeDefinition<_broker_v1_PeerProof, _broker_v1_PeerProof__Output>
       PeerStatus: MessageTypeDefinition<_broker_v1_PeerStatus, _broker_v1_PeerStatus__Output>
       PublishRequest: MessageTypeDefinition<_broker_v1_PublishRequest, _broker_v1_PublishRequest__Output>
       PublishResponse: MessageTypeDefinition<_broker_v1_PublishResponse, _broker_v1_PublishResponse__Output>
@@ -54,6 +71,9 @@ export interface ProtoGrpcType {
       RaftMessageType: EnumTypeDefinition
       RaftSnapshotChunk: MessageTypeDefinition<_broker_v1_RaftSnapshotChunk, _broker_v1_RaftSnapshotChunk__Output>
       RaftSnapshotMeta: MessageTypeDefinition<_broker_v1_RaftSnapshotMeta, _broker_v1_RaftSnapshotMeta__Output>
+      ReplicationFrame: MessageTypeDefinition<_broker_v1_ReplicationFrame, _broker_v1_ReplicationFrame__Output>
+      SnapshotHeader: MessageTypeDefinition<_broker_v1_SnapshotHeader, _broker_v1_SnapshotHeader__Output>
+      SnapshotProgress: MessageTypeDefinition<_broker_v1_SnapshotProgress, _broker_v1_SnapshotProgress__Output>
       StatusRequest: MessageTypeDefinition<_broker_v1_StatusRequest, _broker_v1_StatusRequest__Output>
       StatusResponse: MessageTypeDefinition<_broker_v1_StatusResponse, _broker_v1_StatusResponse__Output>
       SubscribeRequest: MessageTypeDefinition<_broker_v1_SubscribeRequest, _broker_v1_SubscribeRequest__Output>

@@ -4,8 +4,9 @@ export { PeerLink, PROTOCOL_VERSION, type LinkSettings, type RemoteHello } from 
 export { backoffDelay, sleep } from './backoff.js';
 export { PeerResolver, type DialTarget } from './discovery.js';
 export { makeCredentials, type Credentials, type SecurityMode } from './tls.js';
-export { loadProtos, protoRoot } from './proto.js';
+export { loadProtos, protoRoot, type AllProtos } from './proto.js';
 export { toWireRun, fromWireRun, type WireRun } from './wire-runs.js';
 export { publishRequestBytes } from './run-codec.js';
 export { PeerProtocolError, TlsConfigError } from './errors.js';
+export * as peerAuth from './peer-auth.js';
 export { RECEIVE_WINDOW_BYTES, widenSessionWindows, widenStreamWindow } from './http2-window.js';

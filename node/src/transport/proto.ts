@@ -5,6 +5,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as ClientProto } from '../gen/client.js';
 import type { ProtoGrpcType as PeerProto } from '../gen/peer.js';
+import type { ProtoGrpcType as StoreProto } from '../gen/store.js';
+import type { ProtoGrpcType as AdminProto } from '../gen/admin.js';
 import {
   decodeDelivery,
   decodePublishRequest,
@@ -36,18 +38,29 @@ export function protoRoot(): string {
   throw new Error('proto/broker/v1/client.proto not found above ' + fileURLToPath(import.meta.url));
 }
 
-let cached: (ClientProto & PeerProto) | undefined;
+/** Every service of proto/broker/v1. */
+export type AllProtos = ClientProto & PeerProto & StoreProto & AdminProto;
 
-/** The client and peer services, loaded once per process. */
-export function loadProtos(): ClientProto & PeerProto {
+let cached: AllProtos | undefined;
+
+/** The client, peer, store and admin services, loaded once per process. */
+export function loadProtos(): AllProtos {
   if (cached !== undefined) return cached;
   const root = protoRoot();
-  const def = protoLoader.loadSync(['broker/v1/client.proto', 'broker/v1/peer.proto'], {
-    ...LOADER_OPTIONS,
-    includeDirs: [root],
-  });
+  const def = protoLoader.loadSync(
+    [
+      'broker/v1/client.proto',
+      'broker/v1/peer.proto',
+      'broker/v1/store.proto',
+      'broker/v1/admin.proto',
+    ],
+    {
+      ...LOADER_OPTIONS,
+      includeDirs: [root],
+    }
+  );
   useRunCodec(def);
-  cached = grpc.loadPackageDefinition(def) as unknown as ClientProto & PeerProto;
+  cached = grpc.loadPackageDefinition(def) as unknown as AllProtos;
   return cached;
 }
 

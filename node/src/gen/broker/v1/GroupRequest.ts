@@ -1,0 +1,10 @@
+// Original file: proto/broker/v1/admin.proto
+
+
+export interface GroupRequest {
+  'group'?: (string);
+}
+
+export interface GroupRequest__Output {
+  'group': (string);
+}
