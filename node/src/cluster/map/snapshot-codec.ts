@@ -206,7 +206,8 @@ export function decodeClusterMapState(data: Uint8Array): ClusterMapState {
   try {
     return parseState(u);
   } catch (cause) {
-    const why = cause instanceof InvalidMetaCommandError ? cause.message : 'malformed';
-    throw new ClusterMapRestoreError(`cluster map snapshot: ${why}`, { cause });
+    // The checks name their field from "snapshot" down (snapshot.stores[2].replicas: ...).
+    const why = cause instanceof InvalidMetaCommandError ? cause.message : 'snapshot: malformed';
+    throw new ClusterMapRestoreError(`cluster map ${why}`, { cause });
   }
 }
