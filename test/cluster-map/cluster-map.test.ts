@@ -200,6 +200,7 @@ describe('cluster map - accepted commands', () => {
       learners: [],
       createdIndex: 8,
       deleting: false,
+      initialReplicas: placeStore('conn', 3, ['a', 'b', 'c', 'f']).map((r) => `${r}@0`),
     });
     expect(map.storesOf('f').map((x) => x.name)).toEqual(
       (s as StoreRecord).replicas.includes('f') ? ['conn'] : []

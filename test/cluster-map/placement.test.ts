@@ -20,6 +20,7 @@ function storeOf(name: string, replicas: string[], rf = 3): StoreRecord {
     learners: [],
     createdIndex: 1,
     deleting: false,
+    initialReplicas: replicas.map((r) => `${r}@0`),
   };
 }
 

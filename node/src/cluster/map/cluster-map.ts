@@ -4,6 +4,7 @@
  * I/O, clocks or randomness, and its outcome depends only on the entries (placement is decided
  * inside apply, by HRW over the members the map itself holds).
  */
+import { replicaId } from './replica-id.js';
 import {
   ClusterMapError,
   InvalidMetaCommandError,
@@ -40,6 +41,7 @@ function frozenStore(s: StoreRecord): StoreRecord {
     options: Object.freeze({ ...s.options }),
     replicas: Object.freeze([...s.replicas]),
     learners: Object.freeze([...s.learners]),
+    initialReplicas: Object.freeze([...s.initialReplicas]),
   });
 }
 
@@ -316,14 +318,16 @@ export class ClusterMap {
         `create-store: replication factor ${c.replicationFactor} is more than the ${active.length} active member(s)`
       );
     }
+    const replicas = placeStore(c.name, c.replicationFactor, active);
     const s = frozenStore({
       name: c.name,
       group: storeGroupId(c.name, index),
       replicationFactor: c.replicationFactor,
       options: c.options,
-      replicas: placeStore(c.name, c.replicationFactor, active),
+      replicas,
       learners: [],
       createdIndex: index,
+      initialReplicas: replicas.map((id) => replicaId(id, this.members.get(id)!.generation)),
       deleting: false,
     });
     this.stores.set(c.name, s);

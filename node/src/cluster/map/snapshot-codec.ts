@@ -5,6 +5,7 @@
  * have produced.
  */
 import { ClusterMapRestoreError, InvalidMetaCommandError } from './errors.js';
+import { parseReplicaId } from './replica-id.js';
 import { MAX_MEMBERS, MAX_SNAPSHOT_BYTES, MAX_STORES } from './limits.js';
 import {
   checkAddress,
@@ -57,6 +58,21 @@ function ids(v: unknown, field: string): string[] {
   return out;
 }
 
+function replicaIds(v: unknown, field: string): string[] {
+  if (!Array.isArray(v) || v.length === 0)
+    fail(`${field}: expected a non-empty array of replica ids`);
+  const out = (v as unknown[]).map((x, i) => {
+    try {
+      parseReplicaId(x as string);
+    } catch {
+      fail(`${field}[${i}]: not a replica id (member@generation)`);
+    }
+    return x as string;
+  });
+  if (new Set(out).size !== out.length) fail(`${field}: an id appears twice`);
+  return out;
+}
+
 const MEMBER_KEYS = ['id', 'address', 'state', 'generation', 'metaVoter'];
 const STORE_KEYS = [
   'name',
@@ -67,6 +83,7 @@ const STORE_KEYS = [
   'learners',
   'createdIndex',
   'deleting',
+  'initialReplicas',
 ];
 
 function parseMember(u: unknown, where: string): MemberRecord {
@@ -105,6 +122,7 @@ function parseStore(
     replicas: ids(o['replicas'], `${where}.replicas`),
     learners: ids(o['learners'], `${where}.learners`),
     createdIndex: checkCount(o['createdIndex'], `${where}.createdIndex`, 1),
+    initialReplicas: replicaIds(o['initialReplicas'], `${where}.initialReplicas`),
     deleting: bool(o['deleting'], `${where}.deleting`),
   };
   if (s.createdIndex > index)
@@ -150,6 +168,7 @@ export function encodeClusterMapState(state: ClusterMapState): Uint8Array {
         replicas: s.replicas,
         learners: s.learners,
         createdIndex: s.createdIndex,
+        initialReplicas: s.initialReplicas,
         deleting: s.deleting,
       })),
     })

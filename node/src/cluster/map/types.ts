@@ -60,6 +60,12 @@ export interface StoreRecord {
   readonly learners: readonly string[];
   /** The meta log index of the create-store entry. */
   readonly createdIndex: number;
+  /**
+   * The Raft replica ids (`member@generation`) the group was created with: exactly these
+   * replicas start with this voter set; every later replica starts empty and is caught up by
+   * a snapshot. Never changes after creation.
+   */
+  readonly initialReplicas: readonly string[];
   /** Set by delete-store; the record goes when store-gone is applied. */
   readonly deleting: boolean;
 }
