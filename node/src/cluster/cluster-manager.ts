@@ -295,7 +295,7 @@ export class ClusterManager {
     if (existing === undefined) {
       await this.proposeMeta({ kind: 'add-member', id, address });
     } else if (empty) {
-      await this.proposeMeta({ kind: 'rejoin', id, address });
+      await this.proposeMeta({ kind: 'rejoin', id, address, fromGeneration: existing.generation });
     } else if (existing.address !== address) {
       await this.proposeMeta({ kind: 'set-address', id, address });
     }
@@ -359,8 +359,10 @@ export class ClusterManager {
         if (this.host?.hasGroup(s.group) === true && this.isLeader(s.group))
           await this.storeLeaderDuties(s);
       }
-      if (this.isLeader(META_GROUP))
+      if (this.isLeader(META_GROUP)) {
         await this.reconcileGroupMembers(META_GROUP, this.metaDesired());
+        if (this.map.member(this.id)?.state === 'draining') this.handOff(META_GROUP);
+      }
     } catch (e) {
       const msg = (e as Error).message;
       if (msg !== this.lastError)
@@ -385,10 +387,13 @@ export class ClusterManager {
         { id: this.id, address: this.deps.advertise() },
         ...c.peers.map((p) => ({ id: p.id, address: `${p.address.host}:${p.address.port}` })),
       ];
+      // The founders voted the meta group into being: the map starts with them as its voters.
+      const founders = this.founders();
       await this.proposeMeta({
         kind: 'bootstrap',
         clusterId: randomBytes(8).toString('hex'),
         members,
+        metaVoters: founders,
       });
       return;
     }
@@ -463,8 +468,10 @@ export class ClusterManager {
       const g = s.group;
       const wanted = !s.deleting && s.replicas.includes(this.id);
       if (wanted && !h.hasGroup(g)) {
-        const initial = s.initialReplicaIds ?? [];
-        const bootstrap = initial.includes(this.selfReplica) && (s.moves ?? 0) === 0;
+        // Only the replicas the group was created with start with its voter set; any other
+        // starts empty and is caught up by its leader's snapshot.
+        const initial = s.initialReplicas;
+        const bootstrap = initial.includes(this.selfReplica);
         h.openGroup(
           g,
           this.selfReplica,
