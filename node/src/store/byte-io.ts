@@ -34,14 +34,25 @@ export class ByteWriter {
   private view: DataView;
   private pos = 0;
   private readonly dataEncoder = new BinaryEncoder({ limits: CEILING_LIMITS });
+  private readonly initialCapacity: number;
 
   constructor(initialCapacity = 256) {
+    this.initialCapacity = initialCapacity;
     this.buf = new Uint8Array(initialCapacity);
     this.view = new DataView(this.buf.buffer);
   }
 
   get length(): number {
     return this.pos;
+  }
+
+  /** Starts over (dropping a buffer that grew large, so one big command does not pin it). */
+  reset(): void {
+    this.pos = 0;
+    if (this.buf.length > 1 << 20) {
+      this.buf = new Uint8Array(this.initialCapacity);
+      this.view = new DataView(this.buf.buffer);
+    }
   }
 
   private ensure(n: number): void {
@@ -88,11 +99,13 @@ export class ByteWriter {
     this.pos += 8;
   }
 
-  /** Length-prefixed UTF-8. */
+  /** Length-prefixed UTF-8 (the caller checked `s` is well-formed). */
   string(s: string): void {
-    const b = utf8Encoder.encode(s);
-    this.varuint(b.length);
-    this.raw(b);
+    const n = Buffer.byteLength(s, 'utf8');
+    this.varuint(n);
+    this.ensure(n);
+    if (n > 0) utf8Encoder.encodeInto(s, this.buf.subarray(this.pos, this.pos + n));
+    this.pos += n;
   }
 
   raw(b: Uint8Array): void {
@@ -118,12 +131,15 @@ export class ByteWriter {
   }
 }
 
+// One decoder for every reader: readers are short-lived, decoding is not re-entrant.
+const sharedDecoder = new BinaryDecoder(CEILING_LIMITS);
+
 /** Reads `bytes` front to back, checking every length against what is left. */
 export class ByteReader {
   private readonly view: DataView;
   /** Invariant: 0 <= pos <= bytes.length. */
   pos = 0;
-  private readonly dataDecoder = new BinaryDecoder(CEILING_LIMITS);
+  private readonly dataDecoder = sharedDecoder;
 
   constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -193,6 +209,15 @@ export class ByteReader {
     const n = this.varuint(`${what} length`);
     if (n > maxBytes) throw new ByteFormatError(`${what} of ${n} bytes exceeds ${maxBytes}`, at);
     this.need(n, what);
+    const b = this.bytes;
+    const p = this.pos;
+    let ascii = 0;
+    for (let i = p; i < p + n; i++) ascii |= b[i] as number;
+    if (ascii < 0x80) {
+      // Ids are short ASCII: skip the validating decoder.
+      this.pos += n;
+      return Buffer.from(b.buffer, b.byteOffset + p, n).toString('latin1');
+    }
     try {
       return utf8Decoder.decode(this.bytes.subarray(this.pos, this.pos + n));
     } catch (e) {

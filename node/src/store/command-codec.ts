@@ -24,6 +24,8 @@
  * Encoding checks the same rules, so whatever `encodeCommand` returns, `decodeCommand`
  * accepts on every replica.
  */
+import { Buffer } from 'node:buffer';
+
 import { DATA_KINDS, DataTag, MAX_COUNT, MAX_INT64, MIN_INT64 } from '../data/index.js';
 import type { Data, DataKind } from '../data/index.js';
 
@@ -79,9 +81,11 @@ const ALLOWED_FLAGS: Readonly<Record<StoreOp['op'], number>> = {
   cas: F_EXPIRY | F_VALUE | F_ERASE,
 };
 
-const utf8 = new TextEncoder();
 // TextEncoder would silently turn a lone surrogate into U+FFFD: reject it instead.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+// Reused by every encodeCommand (not re-entrant; the result is a copy).
+const writer = new ByteWriter(1024);
 
 function fail(message: string, cause?: unknown): never {
   throw new StoreCommandError(message, cause === undefined ? undefined : { cause });
@@ -106,7 +110,7 @@ function checkExpiry(where: string, x: unknown): void {
 function checkId(what: string, s: unknown): string {
   if (typeof s !== 'string') fail(`${what} must be a string, got ${typeof s}`);
   if (LONE_SURROGATE.test(s)) fail(`${what} contains a lone surrogate`);
-  const n = utf8.encode(s).length;
+  const n = Buffer.byteLength(s, 'utf8');
   if (n > MAX_ID_BYTES) fail(`${what} of ${n} bytes exceeds ${MAX_ID_BYTES}`);
   return s;
 }
@@ -168,7 +172,8 @@ function writeData(w: ByteWriter, what: string, d: Data): void {
  */
 export function encodeCommand(cmd: StoreCommand): Uint8Array {
   if (typeof cmd !== 'object' || cmd === null) fail('a command must be an object');
-  const w = new ByteWriter();
+  const w = writer;
+  w.reset();
   w.u8(COMMAND_FORMAT_VERSION);
   if (cmd.kind === 'write') {
     w.u8(KIND_WRITE);

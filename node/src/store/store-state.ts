@@ -222,11 +222,15 @@ export class StoreState {
     if (command?.kind !== 'write') {
       return fail(new StoreOpError('invalid-argument', 'not a store command'));
     }
+    const ops = command.ops;
+    const first = ops.length === 1 ? ops[0] : undefined;
+    if (first !== undefined && (first.op === 'put' || first.op === 'put_unique')) {
+      return this.applySinglePut(index, first, command.nowUnixNs, command.publisher);
+    }
     this.beginBatch();
     const results: OpResult[] = [];
     const events: StoreEvent[] = [];
     try {
-      const ops = command.ops;
       const single = ops.length === 1;
       for (let i = 0; i < ops.length; i++) {
         results.push(
@@ -244,14 +248,65 @@ export class StoreState {
       this.checkBatchLimits();
     } catch (e) {
       this.abortBatch();
-      if (e instanceof StoreOpError) return fail(e);
-      const msg = e instanceof Error ? e.message : String(e);
-      return fail(
-        new StoreOpError('invalid-argument', `malformed command: ${msg}`, undefined, { cause: e })
-      );
+      return failFrom(e);
     }
     this.commitBatch();
     return { ok: true, results, events };
+  }
+
+  /**
+   * The hot path: a batch of one put or put_unique, checked in full before it touches the
+   * map, so it needs no staging. Same outcome as the general path.
+   */
+  private applySinglePut(
+    index: number,
+    op: Extract<StoreOp, { op: 'put' | 'put_unique' }>,
+    now: bigint,
+    publisher: string
+  ): ApplyOutcome {
+    try {
+      const k = this.checkKey(op.key, 0);
+      const old = this.map.get(k.mk);
+      if (op.op === 'put_unique' && old !== undefined) {
+        return {
+          ok: true,
+          results: [{ inserted: false, version: BigInt(old.version) }],
+          events: [],
+        };
+      }
+      const valueBytes = this.checkValue(op.value, 0);
+      const expiresAt = deadline(now, op.expiryNs, 0);
+      const keys = old === undefined ? this.map.size + 1 : this.map.size;
+      const bytes =
+        this.totalBytes -
+        (old === undefined ? 0 : old.keyBytes + old.valueBytes) +
+        k.bytes +
+        valueBytes;
+      this.checkLimits(keys, bytes);
+      const events: StoreEvent[] = [];
+      const entry = this.entryAndEvent(
+        k,
+        old,
+        op.key,
+        op.value,
+        valueBytes,
+        index,
+        expiresAt,
+        op.expiryNs,
+        publisher,
+        events
+      );
+      this.install(k.mk, old, entry);
+      if (old?.expiresAt !== undefined) this.compactQueue();
+      const version = BigInt(index);
+      return {
+        ok: true,
+        results: [op.op === 'put' ? { version } : { inserted: true, version }],
+        events,
+      };
+    } catch (e) {
+      return failFrom(e);
+    }
   }
 
   private applyExpire(index: number, cmd: Extract<StoreCommand, { kind: 'expire' }>): ApplyOutcome {
@@ -450,6 +505,34 @@ export class StoreState {
     publisher: string,
     events: StoreEvent[]
   ): void {
+    const entry = this.entryAndEvent(
+      k,
+      old,
+      key,
+      value,
+      valueBytes,
+      index,
+      expiresAt,
+      expiryNs,
+      publisher,
+      events
+    );
+    this.stage(k.mk, old, entry);
+  }
+
+  /** The entry of a write and its insert or update event (appended to `events`). */
+  private entryAndEvent(
+    k: { mk: string; bytes: number },
+    old: Entry | undefined,
+    key: Data,
+    value: Data,
+    valueBytes: number,
+    index: number,
+    expiresAt: bigint | undefined,
+    expiryNs: bigint | undefined,
+    publisher: string,
+    events: StoreEvent[]
+  ): Entry {
     const entry: Entry = {
       key: old === undefined ? key : old.key,
       value,
@@ -458,7 +541,6 @@ export class StoreState {
       keyBytes: k.bytes,
       valueBytes,
     };
-    this.stage(k.mk, old, entry);
     const ev: StoreEvent =
       old === undefined
         ? expiryNs === undefined
@@ -476,6 +558,7 @@ export class StoreState {
               publisher,
             };
     events.push(ev);
+    return entry;
   }
 
   // -- keys and limits ----------------------------------------------------------------------
@@ -483,10 +566,23 @@ export class StoreState {
   /** The map key of `key`, or undefined when it is not a valid key for this store. */
   private tryMapKey(key: Data): string | undefined {
     try {
-      return mapKeyOf(this.encoder.encode(key));
+      return this.mapKey(this.encoder.encode(key));
     } catch {
       return undefined;
     }
+  }
+
+  /** A Buffer over the encoder's current memory, for Latin-1 slicing without a new view. */
+  private keyBuffer: Buffer | undefined;
+
+  /** The map key of bytes just encoded by `encoder` (a view into its buffer). */
+  private mapKey(b: Uint8Array): string {
+    let kb = this.keyBuffer;
+    if (kb === undefined || kb.buffer !== b.buffer) {
+      kb = Buffer.from(b.buffer);
+      this.keyBuffer = kb;
+    }
+    return kb.toString('latin1', b.byteOffset, b.byteOffset + b.length);
   }
 
   private lookupMain(key: Data): Entry | undefined {
@@ -522,7 +618,7 @@ export class StoreState {
       if (b.length > this.limits.maxKeyBytes) {
         return limitError('maxKeyBytes', this.limits.maxKeyBytes, `key of ${b.length} bytes`, i);
       }
-      return { mk: mapKeyOf(b), bytes: b.length };
+      return { mk: this.mapKey(b), bytes: b.length };
     }
     if (b.length > this.limits.maxValueBytes) {
       return limitError(
@@ -548,14 +644,17 @@ export class StoreState {
   }
 
   private checkBatchLimits(): void {
+    this.checkLimits(this.stagedKeys, this.stagedBytes);
+  }
+
+  /** Whether the store may end a batch with `keys` keys and `bytes` bytes. */
+  private checkLimits(keys: number, bytes: number): void {
     const before = this.map.size;
-    const keys = this.stagedKeys;
     // A batch that does not grow the store passes even above a limit (lowered limits must
     // not wedge a store: its users can still shrink it).
     if (keys > this.limits.maxKeys && keys > before) {
       throw limitError('maxKeys', this.limits.maxKeys, `${keys} keys`);
     }
-    const bytes = this.stagedBytes;
     if (bytes > this.limits.maxBytes && bytes > this.totalBytes) {
       throw limitError('maxBytes', this.limits.maxBytes, `${bytes} bytes`);
     }
@@ -622,30 +721,32 @@ export class StoreState {
       this.expiring = 0;
       this.sorted = [];
     }
-    for (const [mk, next] of this.pending) {
-      const old = this.map.get(mk);
-      if (old !== undefined) {
-        this.totalBytes -= old.keyBytes + old.valueBytes;
-        if (old.expiresAt !== undefined) this.expiring--;
-      }
-      if (next === null) {
-        if (old !== undefined) {
-          this.map.delete(mk);
-          this.sorted = undefined;
-        }
-        continue;
-      }
-      if (old === undefined) this.sorted = undefined;
-      this.map.set(mk, next);
-      this.totalBytes += next.keyBytes + next.valueBytes;
-      if (next.expiresAt !== undefined) {
-        this.expiring++;
-        this.queue.push({ at: next.expiresAt, mk });
-      }
-    }
+    for (const [mk, next] of this.pending) this.install(mk, this.map.get(mk), next);
     this.pending.clear();
     this.cleared = false;
     this.compactQueue();
+  }
+
+  /** Replaces `old` (the main map's entry at `mk`, if any) with `next` (null = remove). */
+  private install(mk: string, old: Entry | undefined, next: Entry | null): void {
+    if (old !== undefined) {
+      this.totalBytes -= old.keyBytes + old.valueBytes;
+      if (old.expiresAt !== undefined) this.expiring--;
+    }
+    if (next === null) {
+      if (old !== undefined) {
+        this.map.delete(mk);
+        this.sorted = undefined;
+      }
+      return;
+    }
+    if (old === undefined) this.sorted = undefined;
+    this.map.set(mk, next);
+    this.totalBytes += next.keyBytes + next.valueBytes;
+    if (next.expiresAt !== undefined) {
+      this.expiring++;
+      this.queue.push({ at: next.expiresAt, mk });
+    }
   }
 
   private removeMain(mk: string, e: Entry): void {
@@ -672,11 +773,6 @@ export class StoreState {
     }
     return this.sorted;
   }
-}
-
-/** The map key of an encoded key: its bytes as a Latin-1 string (one char per byte). */
-export function mapKeyOf(encoded: Uint8Array): string {
-  return Buffer.from(encoded.buffer, encoded.byteOffset, encoded.length).toString('latin1');
 }
 
 function deadline(now: bigint, expiryNs: bigint | undefined, i: number): bigint | undefined {
@@ -709,4 +805,13 @@ function limitError(limit: keyof StoreLimits, max: number, what: string, i?: num
 
 function fail(error: StoreOpError): ApplyOutcome {
   return { ok: false, error, events: [] };
+}
+
+/** The outcome of a batch that threw: its own error, or a malformed hand-built command. */
+function failFrom(e: unknown): ApplyOutcome {
+  if (e instanceof StoreOpError) return fail(e);
+  const msg = e instanceof Error ? e.message : String(e);
+  return fail(
+    new StoreOpError('invalid-argument', `malformed command: ${msg}`, undefined, { cause: e })
+  );
 }
