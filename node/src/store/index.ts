@@ -29,6 +29,7 @@ export {
 export type { StoreLimits } from './limits.js';
 export { SNAPSHOT_FORMAT_VERSION } from './snapshot-codec.js';
 export { StoreState } from './store-state.js';
+export type { Entry as StoreEntry } from './entry.js';
 export type {
   ApplyOutcome,
   ExpiredKey,
