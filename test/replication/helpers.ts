@@ -81,6 +81,7 @@ export class Recorder implements ReplicationObserver {
   readonly progress: { group: string; bytes: number; total: number }[] = [];
   readonly resumed: { group: string; offset: number; total: number }[] = [];
   readonly broken: { group: string; reason: string }[] = [];
+  readonly failedTransfers: { group: string; to: string; reason: string }[] = [];
   readonly rebuilt: { group: string; index: number }[] = [];
   snapshotBytesSent = 0;
   snapshotBytesReceived = 0;
@@ -105,6 +106,10 @@ export class Recorder implements ReplicationObserver {
   }
   snapshotReceived(_group: string, bytes: number): void {
     this.snapshotBytesReceived += bytes;
+    this.events.emit('change');
+  }
+  snapshotFailed(group: string, to: string, reason: string): void {
+    this.failedTransfers.push({ group, to, reason });
     this.events.emit('change');
   }
   leaderChange(): void {

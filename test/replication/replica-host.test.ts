@@ -102,6 +102,24 @@ describe('replica host - elections and commits', () => {
     expect(sm.appliedIndexes.every((i) => i > snapAt)).toBe(true);
   });
 
+  it('closeGroup with destroy deletes the replica state: a restart no longer recovers it', async () => {
+    await startThree();
+    await cluster.write(G, { op: 'add', n: 4 });
+    await cluster.waitFor('c at 4', () => cluster.sm('c', G).total === 4);
+    const other = 'other';
+    cluster.open('c', other, { bootstrap: { voters: ['c'] } });
+    await cluster.member('c').host.closeGroup(G, { destroy: true });
+    expect(cluster.member('c').host.hasGroup(G)).toBe(false);
+    await expect(cluster.member('c').host.readIndex(G, { timeoutMs: 1000 })).rejects.toThrow(
+      /not open/
+    );
+    await cluster.stop('c');
+    const m = await cluster.start('c');
+    expect(m.host.recoveredGroups()).toEqual([{ group: other, replicaId: 'c' }]);
+    // The two remaining voters still form a quorum.
+    await cluster.write(G, { op: 'add', n: 1 });
+  });
+
   it('readIndex on a follower sees a write acknowledged just before', async () => {
     await startThree();
     const leader = await cluster.leaderOf(G);

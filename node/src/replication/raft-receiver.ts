@@ -18,7 +18,7 @@ import type { Message } from '../raft/types.js';
 import { FrameReader, StreamClosedError } from './frame-reader.js';
 import { HandshakeError, acceptHandshake, type PeerIdentity } from './peer-handshake.js';
 import type { DropReason, LinkFilter } from './types.js';
-import { messageFromWire } from './wire-convert.js';
+import { messageFromWire, wireId } from './wire-convert.js';
 
 /** Messages in one RaftBatch frame. */
 export const MAX_MESSAGES_PER_FRAME = 16_384;
@@ -37,6 +37,8 @@ export interface ReceiverContext {
   dropped(reason: DropReason, count: number): void;
   /** Steps one validated message (from a replica of the proven caller). */
   deliver(m: Message): void;
+  /** A rebuilt replica `from` asks the leader replica `to` for a snapshot (docs/replication.md). */
+  snapshotRequested(group: string, from: string, to: string): void;
 }
 
 /** A gRPC status error for call.emit('error'). */
@@ -126,6 +128,10 @@ export class RaftReceiver {
       return;
     }
     for (const w of msgs) {
+      if (w?.type === 'RAFT_MESSAGE_TYPE_SNAPSHOT_RESPONSE' && w.reject === true) {
+        this.snapshotRequest(caller, w);
+        continue;
+      }
       let m: Message;
       try {
         m = messageFromWire(w, MAX_ENTRIES_PER_MESSAGE);
@@ -143,6 +149,27 @@ export class RaftReceiver {
       }
       this.ctx.deliver(m);
     }
+  }
+
+  /**
+   * Raft never takes a SnapshotResponse from the network (it is the local report of a
+   * transfer); between hosts a rejecting one means "I lost my log, send me a snapshot".
+   */
+  private snapshotRequest(caller: string, w: { group: unknown; from: unknown; to: unknown }): void {
+    let group: string, from: string, to: string;
+    try {
+      group = wireId(w.group, 'group');
+      from = wireId(w.from, 'from');
+      to = wireId(w.to, 'to');
+    } catch {
+      this.ctx.dropped('invalid', 1);
+      return;
+    }
+    if (this.ctx.memberOfReplica(from) !== caller) {
+      this.ctx.dropped('wrong-sender', 1);
+      return;
+    }
+    this.ctx.snapshotRequested(group, from, to);
   }
 
   close(): void {

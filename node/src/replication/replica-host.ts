@@ -233,6 +233,7 @@ export class ReplicaHost {
       memberOfReplica: this.memberOf,
       dropped: (r, n) => this.dropped(r, n),
       deliver: (m) => this.stepRemote(m),
+      snapshotRequested: (g, from, to) => this.onSnapshotRequest(g, from, to),
     });
     this.snapshotReceiver = new SnapshotReceiver({
       identity,
@@ -787,7 +788,8 @@ export class ReplicaHost {
   }
 
   /** A validated message from a peer (or a local replica). */
-  private stepRemote(m: Message): void {
+  private stepRemote(msg: Message): void {
+    let m = msg;
     if (this.closed) return;
     const rep = this.replicas.get(m.group);
     if (rep === undefined || rep.closing !== undefined) {
@@ -802,6 +804,16 @@ export class ReplicaHost {
     if (m.to !== rep.replicaId) {
       this.dropped('invalid', 1);
       return;
+    }
+    if (rep.broken !== undefined && m.type === MessageType.Heartbeat) {
+      const st = rep.node.basicStatus();
+      if (m.commit > st.lastIndex) {
+        // Rebuilding: the leader still believes our old log is here. Keep answering its
+        // heartbeats (it only sends snapshots to active followers) without the commit index we
+        // cannot hold, and ask it for a snapshot.
+        m = { ...m, commit: st.hardState.commit };
+        this.requestSnapshot(rep, m.from, m.term);
+      }
     }
     try {
       rep.node.step(m);
@@ -962,7 +974,7 @@ export class ReplicaHost {
           logger: this.raftLogger,
         });
       }
-      if (rep.wantSnapshot) {
+      if (rep.wantSnapshot || (rep.forceCompactTo > 0 && rep.applied >= rep.forceCompactTo)) {
         this.takeSnapshot(rep);
         staged = true;
       }
@@ -1006,26 +1018,94 @@ export class ReplicaHost {
     rep.needsReset = false;
   }
 
-  /** At a safe point: snapshot at the applied index, then compact behind it keeping a tail. */
+  /**
+   * At a safe point: snapshot at the applied index, then compact behind it keeping a tail, or
+   * further, up to `rep.forceCompactTo`, when a rebuilt follower must be sent a snapshot.
+   */
   private takeSnapshot(rep: Replica): void {
     rep.wantSnapshot = false;
-    if (rep.node === undefined || rep.applied <= rep.snapshotIndex) return;
-    const i = rep.applied;
-    const snap = rep.storage.createSnapshot(i, rep.confState, rep.sm.snapshot());
-    this.wal.saveSnapshot(rep.key, snap);
-    rep.snapshotIndex = i;
-    rep.entriesSinceSnapshot = 0;
-    rep.bytesSinceSnapshot = 0;
-    const compactTo = i - this.o.compactionTailEntries;
+    if (rep.node === undefined) return;
+    const force = rep.forceCompactTo;
+    if (rep.applied > rep.snapshotIndex) {
+      const i = rep.applied;
+      const snap = rep.storage.createSnapshot(i, rep.confState, rep.sm.snapshot());
+      this.wal.saveSnapshot(rep.key, snap);
+      rep.snapshotIndex = i;
+      rep.entriesSinceSnapshot = 0;
+      rep.bytesSinceSnapshot = 0;
+      this.log.log('debug', 'snapshot taken', {
+        group: rep.group,
+        index: i,
+        bytes: snap.data.length,
+      });
+    }
+    let compactTo = rep.snapshotIndex - this.o.compactionTailEntries;
+    if (force > 0 && force <= rep.snapshotIndex) {
+      compactTo = Math.max(compactTo, force);
+      rep.forceCompactTo = 0;
+    }
     if (compactTo >= rep.storage.firstIndex()) {
       rep.storage.compact(compactTo);
       this.wal.compact(rep.key, compactTo);
     }
-    this.log.log('debug', 'snapshot taken', {
-      group: rep.group,
-      index: i,
-      bytes: snap.data.length,
+  }
+
+  /**
+   * Leader side of a rebuilt follower's snapshot request. Raft never moves a follower's match
+   * point back, so a follower that lost its log would be sent appends after that point
+   * forever; compacting past it makes Raft send a snapshot instead. If nothing was applied
+   * past it yet, an empty entry (not passed to the state machine) provides the index.
+   */
+  private onSnapshotRequest(group: string, from: string, to: string): void {
+    const rep = this.replicas.get(group);
+    const node = rep?.node;
+    if (
+      rep === undefined ||
+      node === undefined ||
+      rep.replicaId !== to ||
+      rep.closing !== undefined
+    )
+      return;
+    if (node.basicStatus().softState.state !== StateType.Leader) return;
+    const pr = node.status().progress.get(from);
+    if (pr === undefined || pr.state === 'snapshot') return;
+    this.log.log('info', 'a rebuilt follower asks for a snapshot', {
+      group,
+      follower: from,
+      match: pr.match,
     });
+    node.reportUnreachable(from);
+    rep.forceCompactTo = Math.max(rep.forceCompactTo, pr.match + 1);
+    if (rep.applied < rep.forceCompactTo) {
+      try {
+        node.propose(new Uint8Array(0));
+      } catch (e) {
+        if (!(e instanceof ProposalDroppedError)) throw e;
+      }
+    }
+    this.kick();
+  }
+
+  /** Follower side: tell `leader` this (rebuilt, empty) replica needs a snapshot. Rate-limited. */
+  private requestSnapshot(rep: Replica, leader: string, term: number): void {
+    const now = performance.now();
+    if (now - rep.lastSnapshotRequestMs < this.o.electionTicks * this.o.tickMs) return;
+    rep.lastSnapshotRequestMs = now;
+    this.sendToMember(this.memberOf(leader), [
+      {
+        group: rep.group,
+        type: MessageType.SnapshotResponse,
+        from: rep.replicaId,
+        to: leader,
+        term,
+        logTerm: 0,
+        index: 0,
+        entries: [],
+        commit: 0,
+        reject: true,
+        rejectHint: 0,
+      },
+    ]);
   }
 
   private async handleReady(hr: HostReady): Promise<void> {
@@ -1221,51 +1301,53 @@ export class ReplicaHost {
         else byMember.set(member, [m]);
       }
     }
-    for (const [member, msgs] of byMember) {
-      if (member === this.opts.memberId) {
-        // Two replicas of one group on one member: deliver locally, on a later turn.
-        setImmediate(() => {
-          for (const m of msgs) this.stepRemote(m);
+    for (const [member, msgs] of byMember) this.sendToMember(member, msgs);
+  }
+
+  private sendToMember(member: string, msgs: readonly Message[]): void {
+    if (member === this.opts.memberId) {
+      // Two replicas of one group on one member: deliver locally, on a later turn.
+      setImmediate(() => {
+        for (const m of msgs) this.stepRemote(m);
+      });
+      return;
+    }
+    let sender = this.senders.get(member);
+    if (sender === undefined) {
+      sender = new RaftSender(member, {
+        memberId: this.opts.memberId,
+        secret: this.opts.secret,
+        pool: this.pool,
+        linkFilter: this.opts.linkFilter,
+        log: this.log,
+        queueBytes: this.o.peerQueueBytes,
+        queueFrames: this.o.peerQueueFrames,
+        dropped: (r, n) => this.dropped(r, n),
+        unreachable: (mem) => this.unreachable(mem),
+      });
+      this.senders.set(member, sender);
+    }
+    let frame: RaftMessage[] = [];
+    let bytes = 0;
+    for (const m of msgs) {
+      const size = wireSize(m);
+      if (size > MAX_FRAME_BYTES) {
+        this.dropped('too-large', 1);
+        this.log.log('warn', 'dropped a raft message larger than a frame', {
+          group: m.group,
+          bytes: size,
         });
         continue;
       }
-      let sender = this.senders.get(member);
-      if (sender === undefined) {
-        sender = new RaftSender(member, {
-          memberId: this.opts.memberId,
-          secret: this.opts.secret,
-          pool: this.pool,
-          linkFilter: this.opts.linkFilter,
-          log: this.log,
-          queueBytes: this.o.peerQueueBytes,
-          queueFrames: this.o.peerQueueFrames,
-          dropped: (r, n) => this.dropped(r, n),
-          unreachable: (mem) => this.unreachable(mem),
-        });
-        this.senders.set(member, sender);
+      if (bytes + size > MAX_FRAME_BYTES && frame.length > 0) {
+        sender.enqueue(frame, bytes);
+        frame = [];
+        bytes = 0;
       }
-      let frame: RaftMessage[] = [];
-      let bytes = 0;
-      for (const m of msgs) {
-        const size = wireSize(m);
-        if (size > MAX_FRAME_BYTES) {
-          this.dropped('too-large', 1);
-          this.log.log('warn', 'dropped a raft message larger than a frame', {
-            group: m.group,
-            bytes: size,
-          });
-          continue;
-        }
-        if (bytes + size > MAX_FRAME_BYTES && frame.length > 0) {
-          sender.enqueue(frame, bytes);
-          frame = [];
-          bytes = 0;
-        }
-        frame.push(messageToWire(m));
-        bytes += size;
-      }
-      if (frame.length > 0) sender.enqueue(frame, bytes);
+      frame.push(messageToWire(m));
+      bytes += size;
     }
+    if (frame.length > 0) sender.enqueue(frame, bytes);
   }
 
   private unreachable(member: string): void {
@@ -1305,6 +1387,7 @@ export class ReplicaHost {
           to: m.to,
           error: (e as Error).message,
         });
+        this.observer?.snapshotFailed?.(m.group, m.to, (e as Error).message);
         this.reportSnapshot(key, abort, m, false);
       }
     );

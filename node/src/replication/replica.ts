@@ -61,6 +61,10 @@ export class Replica {
   /** The broken replica's state still has to be destroyed and re-opened empty. */
   needsReset = false;
   wantSnapshot = false;
+  /** Leader: compact at least up to here at the next snapshot (a rebuilt follower needs one). 0: no. */
+  forceCompactTo = 0;
+  /** Follower: when this (rebuilt) replica last asked its leader for a snapshot. */
+  lastSnapshotRequestMs = -Infinity;
   readonly snapshotWaiters: Deferred<{ index: number; bytes: number }>[] = [];
   /** closeGroup() in progress: removed at the next safe point. */
   closing: { destroy: boolean; waiters: Deferred<void>[] } | undefined;

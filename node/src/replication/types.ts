@@ -65,6 +65,8 @@ export interface ReplicationObserver {
   snapshotProgress?(group: string, bytes: number, total: number): void;
   /** A transfer started (sender side) at `offset` > 0: it resumed a partial one. */
   snapshotResumed?(group: string, to: string, offset: number, total: number): void;
+  /** Sender side: a transfer to `to` failed (Raft retries after the next heartbeat). */
+  snapshotFailed?(group: string, to: string, reason: string): void;
   leaderChange?(group: string, leaderReplicaId: string | undefined, term: number): void;
   brokenReplica?(group: string, reason: string): void;
   /** A broken replica was rebuilt from a leader's snapshot. */
