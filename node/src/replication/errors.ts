@@ -65,6 +65,14 @@ export class ProposalTimeoutError extends ReplicationError {
   readonly outcome = 'unknown' as const;
 }
 
+/**
+ * Applied: the entry committed and was applied on every replica, but this replica's state
+ * machine threw (a bug there; `cause` is its error). Do not retry.
+ */
+export class ApplyFailedError extends ReplicationError {
+  readonly outcome = 'applied' as const;
+}
+
 /** A linearizable read could not be confirmed in time (nothing was changed). */
 export class ReadIndexTimeoutError extends ReplicationError {}
 

@@ -15,6 +15,7 @@ export type {
   ReplicationObserver,
 } from './types.js';
 export {
+  ApplyFailedError,
   EntryTooLargeError,
   GroupClosedError,
   NotLeaderError,

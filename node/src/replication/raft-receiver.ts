@@ -61,7 +61,10 @@ export class RaftReceiver {
   }
 
   readonly handle = (call: ServerCall): void => {
-    void this.serve(call);
+    this.serve(call).catch((e: unknown) => {
+      this.ctx.log.log('warn', 'raft stream failed', { error: (e as Error).message });
+      call.emit('error', statusError(grpc.status.INTERNAL, 'internal error'));
+    });
   };
 
   private async serve(call: ServerCall): Promise<void> {

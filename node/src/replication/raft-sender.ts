@@ -107,7 +107,16 @@ export class RaftSender {
         this.dropQueued('link-blocked');
         continue;
       }
-      const client = this.ctx.pool.get(this.member);
+      let client: ReturnType<ClientPool['get']>;
+      try {
+        client = this.ctx.pool.get(this.member);
+      } catch (e) {
+        this.ctx.log.log('warn', 'cannot dial peer', {
+          member: this.member,
+          error: (e as Error).message,
+        });
+        client = undefined;
+      }
       if (client === undefined) {
         this.dropQueued('no-address');
         await sleep(
@@ -132,10 +141,10 @@ export class RaftSender {
       if (this.abort.signal.aborted) break;
       this.ctx.unreachable(this.member);
       // What was queued for a dead stream is stale by the time a new one is up.
-      this.dropQueued('queue-full');
+      this.dropQueued('unreachable');
       await sleep(backoffDelay(failures, RECONNECT_BASE_MS, RECONNECT_MAX_MS), this.abort.signal);
     }
-    this.dropQueued('queue-full');
+    this.dropQueued('unreachable');
   }
 
   /** One stream: handshake, then write frames until it breaks or the sender closes. */

@@ -43,6 +43,7 @@ import { WalLogStore } from '../storage/wal-log-store.js';
 import type { RecoveredGroup } from '../storage/types.js';
 import { ClientPool, MAX_FRAME_BYTES } from './client-pool.js';
 import {
+  ApplyFailedError,
   EntryTooLargeError,
   GroupClosedError,
   NotLeaderError,
@@ -160,7 +161,8 @@ function defaultMemberOf(replicaId: string): string {
 }
 
 /** Incoming snapshots are bounded like the WAL's snapshot files. */
-const MAX_SNAPSHOT_BYTES = 1024 * MiB;
+/** Snapshot data is bounded below the WAL's snapshot file limit (1 GiB with its header). */
+const MAX_SNAPSHOT_BYTES = 1024 * MiB - MiB;
 /** close() gives the loop this long to finish its round. */
 const CLOSE_TIMEOUT_MS = 10_000;
 /** onUnknownGroup is called at most once per group per this interval. */
@@ -921,7 +923,12 @@ export class ReplicaHost {
   private fail(e: Error): void {
     if (this.failure !== undefined) return;
     this.failure = e;
-    this.log.log('error', 'replication host stopped: its WAL failed', { error: e.message });
+    this.log.log('error', 'replication host stopped', { error: e.message });
+    try {
+      this.opts.onFatal?.(e);
+    } catch {
+      // The hook's own failure must not hide the first one.
+    }
     for (const rep of this.replicas.values()) {
       this.failPending(rep, (what) =>
         what === 'proposal'
@@ -1028,7 +1035,17 @@ export class ReplicaHost {
     const force = rep.forceCompactTo;
     if (rep.applied > rep.snapshotIndex) {
       const i = rep.applied;
-      const snap = rep.storage.createSnapshot(i, rep.confState, rep.sm.snapshot());
+      const data = rep.sm.snapshot();
+      if (data.length > MAX_SNAPSHOT_BYTES) {
+        this.log.log('error', 'state machine snapshot too large; not snapshotting', {
+          group: rep.group,
+          bytes: data.length,
+          limit: MAX_SNAPSHOT_BYTES,
+        });
+        rep.forceCompactTo = 0;
+        return;
+      }
+      const snap = rep.storage.createSnapshot(i, rep.confState, data);
       this.wal.saveSnapshot(rep.key, snap);
       rep.snapshotIndex = i;
       rep.entriesSinceSnapshot = 0;
@@ -1069,6 +1086,11 @@ export class ReplicaHost {
     if (node.basicStatus().softState.state !== StateType.Leader) return;
     const pr = node.status().progress.get(from);
     if (pr === undefined || pr.state === 'snapshot') return;
+    const now = performance.now();
+    const last = rep.snapshotRequests.get(from);
+    if (last !== undefined && now - last < this.o.electionTicks * this.o.tickMs) return;
+    if (rep.snapshotRequests.size > 1024) rep.snapshotRequests.clear();
+    rep.snapshotRequests.set(from, now);
     this.log.log('info', 'a rebuilt follower asks for a snapshot', {
       group,
       follower: from,
@@ -1178,7 +1200,13 @@ export class ReplicaHost {
 
   private applySnapshot(rep: Replica, snap: Snapshot): void {
     const i = snap.meta.index;
-    rep.sm.restore(i, snap.data);
+    try {
+      rep.sm.restore(i, snap.data);
+    } catch (e) {
+      // Raft and the WAL hold the snapshot, the state machine does not: rebuild again.
+      this.markBroken(rep, `restoring the snapshot at ${i} failed: ${(e as Error).message}`);
+      return;
+    }
     rep.applied = i;
     rep.snapshotIndex = i;
     rep.confState = snap.meta.confState;
@@ -1209,7 +1237,8 @@ export class ReplicaHost {
   }
 
   private applyEntry(rep: Replica, e: Entry): void {
-    if (e.index <= rep.applied) return;
+    // A replica marked broken applies nothing more until it is rebuilt.
+    if (rep.needsReset || e.index <= rep.applied) return;
     rep.applied = e.index;
     rep.entriesSinceSnapshot++;
     rep.bytesSinceSnapshot += e.data.length;
@@ -1272,7 +1301,14 @@ export class ReplicaHost {
     if (mine) {
       this.count(rep.group, 'applied');
       this.observer?.applyLatency?.(rep.group, (performance.now() - mine.startedMs) / 1000);
-      this.settleProposal(rep, e.index, mine, failed, result);
+      const err =
+        failed === undefined
+          ? undefined
+          : new ApplyFailedError(
+              `group ${rep.group}: entry ${e.index} is applied but the state machine threw: ${failed.message}`,
+              { cause: failed }
+            );
+      this.settleProposal(rep, e.index, mine, err, result);
     }
   }
 
@@ -1305,6 +1341,7 @@ export class ReplicaHost {
   }
 
   private sendToMember(member: string, msgs: readonly Message[]): void {
+    if (this.closed) return;
     if (member === this.opts.memberId) {
       // Two replicas of one group on one member: deliver locally, on a later turn.
       setImmediate(() => {
@@ -1365,6 +1402,10 @@ export class ReplicaHost {
   }
 
   private startSnapshot(member: string, m: Message): void {
+    if (this.closed) {
+      this.reportLater(m);
+      return;
+    }
     const key = `${m.group}\u0000${m.to}`;
     this.transfers.get(key)?.abort();
     const abort = new AbortController();
@@ -1391,6 +1432,15 @@ export class ReplicaHost {
         this.reportSnapshot(key, abort, m, false);
       }
     );
+  }
+
+  /** A snapshot message that is never sent is still reported (as failed) to Raft. */
+  private reportLater(m: Message): void {
+    setImmediate(() => {
+      const rep = this.replicas.get(m.group);
+      if (rep?.node !== undefined && rep.replicaId === m.from && !this.closed)
+        rep.node.reportSnapshot(m.to, false);
+    });
   }
 
   private reportSnapshot(key: string, abort: AbortController, m: Message, ok: boolean): void {

@@ -63,6 +63,8 @@ export class Replica {
   wantSnapshot = false;
   /** Leader: compact at least up to here at the next snapshot (a rebuilt follower needs one). 0: no. */
   forceCompactTo = 0;
+  /** Leader: when each follower last asked for a snapshot (requests are rate-limited). */
+  readonly snapshotRequests = new Map<string, number>();
   /** Follower: when this (rebuilt) replica last asked its leader for a snapshot. */
   lastSnapshotRequestMs = -Infinity;
   readonly snapshotWaiters: Deferred<{ index: number; bytes: number }>[] = [];

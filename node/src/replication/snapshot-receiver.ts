@@ -86,7 +86,10 @@ export class SnapshotReceiver {
   }
 
   readonly handle = (call: ServerCall): void => {
-    void this.serve(call);
+    this.serve(call).catch((e: unknown) => {
+      this.ctx.log.log('warn', 'snapshot stream failed', { error: (e as Error).message });
+      call.emit('error', statusError(grpc.status.INTERNAL, 'internal error'));
+    });
   };
 
   private async serve(call: ServerCall): Promise<void> {
@@ -196,8 +199,13 @@ export class SnapshotReceiver {
       if (!(e instanceof StreamClosedError)) {
         const msg = (e as Error).message;
         this.ctx.log.log('info', 'snapshot transfer failed', { from: caller, error: msg });
-        call.write({ snapshot_progress: { offset: partial?.bytes ?? 0, done: false, error: msg } });
-        call.emit('error', statusError(grpc.status.FAILED_PRECONDITION, msg));
+        try {
+          call.write({
+            snapshot_progress: { offset: partial?.bytes ?? 0, done: false, error: msg },
+          });
+        } finally {
+          call.emit('error', statusError(grpc.status.FAILED_PRECONDITION, msg));
+        }
       }
     } finally {
       this.calls.delete(call);

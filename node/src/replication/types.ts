@@ -39,6 +39,7 @@ export interface LinkFilter {
 /** Why a message or frame was dropped (the `reason` of ReplicationObserver.dropped). */
 export type DropReason =
   | 'queue-full'
+  | 'unreachable'
   | 'no-address'
   | 'link-blocked'
   | 'too-large'
@@ -128,6 +129,11 @@ export interface ReplicaHostOptions {
    * The cluster layer may create the replica.
    */
   readonly onUnknownGroup?: (group: string, fromReplicaId: string) => void;
+  /**
+   * The host stopped for good (its WAL failed: after a failed fsync nothing written can be
+   * trusted). Every call fails from then on; the process should exit and recover on restart.
+   */
+  readonly onFatal?: (err: Error) => void;
 }
 
 /** A follower's replication state as the leader sees it. */
