@@ -435,8 +435,8 @@ export function groupToWire(st: GroupStatusView): GroupStatus {
     })),
     broken: st.broken,
     broken_reason: st.brokenReason ?? '',
-    restore_bytes: String(st.restoreBytes ?? 0),
-    restore_total: String(st.restoreTotal ?? 0),
+    restore_bytes: String(st.restore?.bytes ?? 0),
+    restore_total: String(st.restore?.total ?? 0),
     voters: [...st.voters],
     learners: [...st.learners],
   };

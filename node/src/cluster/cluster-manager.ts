@@ -475,8 +475,8 @@ export class ClusterManager {
         h.openGroup(
           g,
           this.selfReplica,
-          this.storeMachine(s.name),
-          bootstrap ? { bootstrap: { voters: initial } } : undefined
+          this.storeMachine(s.name, g),
+          bootstrap ? { bootstrap: { voters: [...initial] } } : undefined
         );
       }
     }
@@ -530,7 +530,8 @@ export class ClusterManager {
   ): Promise<void> {
     const h = this.replicaHost;
     const st = h.status(group);
-    if (st.votersOutgoing.length > 0 || st.pendingConfChange) return;
+    // A change still pending (or a joint configuration not yet left) makes the host refuse the
+    // next one; the refusal is caught by reconcile() and the step is retried on the next pass.
     const wanted = new Set([...want.voters, ...want.learners]);
     if (want.voters.length === 0) return;
     const missing = [...wanted].filter((r) => !st.voters.includes(r) && !st.learners.includes(r));
@@ -627,7 +628,8 @@ export class ClusterManager {
   groupStatus(which: string): GroupStatusView[] {
     const h = this.host;
     if (h === undefined) return [];
-    const groups = which === '' ? h.groups() : [h.hasGroup(which) ? which : (this.groupOf(which) ?? which)];
+    const groups =
+      which === '' ? h.groups() : [h.hasGroup(which) ? which : (this.groupOf(which) ?? which)];
     return groups.filter((g) => h.hasGroup(g)).map((g) => h.status(g));
   }
 }

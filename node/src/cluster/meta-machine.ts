@@ -1,6 +1,11 @@
 /** The meta group's state machine: the cluster map, with a change signal for the manager. */
 import type { GroupStateMachine } from '../replication/index.js';
-import { ClusterMap, type MetaApplyResult, decodeMetaCommand } from './map/index.js';
+import {
+  ClusterMap,
+  type MetaApplyResult,
+  MetaCommandDecodeError,
+  decodeMetaCommand,
+} from './map/index.js';
 
 export class MetaMachine implements GroupStateMachine {
   private current = new ClusterMap();
@@ -11,12 +16,15 @@ export class MetaMachine implements GroupStateMachine {
   }
 
   apply(index: number, bytes: Uint8Array): MetaApplyResult {
-    let result: MetaApplyResult;
+    let command;
     try {
-      result = this.current.apply(index, decodeMetaCommand(bytes));
+      command = decodeMetaCommand(bytes);
     } catch (e) {
-      result = { ok: false, error: e as MetaApplyResult extends { error: infer E } ? E : never };
+      // Refused on every replica alike; the map (and its index) stays as it was.
+      if (e instanceof MetaCommandDecodeError) return { ok: false, error: e };
+      throw e;
     }
+    const result = this.current.apply(index, command);
     this.changed();
     return result;
   }

@@ -8,6 +8,8 @@ import {
   EventHistory,
   type StoreEvent,
   type StoreLimits,
+  StoreCommandError,
+  StoreOpError,
   StoreState,
   decodeCommand,
 } from '../store/index.js';
@@ -25,7 +27,7 @@ export class StoreMachine implements GroupStateMachine {
   constructor(
     readonly store: string,
     private readonly limits: StoreLimits,
-    private readonly historySize: number,
+    historySize: number,
     /** Called with each applied entry's events (the manager publishes them when leader). */
     private readonly onEvents: (events: readonly StoreEvent[]) => void
   ) {
@@ -44,22 +46,23 @@ export class StoreMachine implements GroupStateMachine {
   apply(index: number, bytes: Uint8Array): ApplyOutcome {
     // A command that does not decode was refused by the leader before proposing; one in the
     // log anyway (a bug, or an older format) applies as a failure on every replica alike.
-    let outcome: ApplyOutcome;
+    let command;
     try {
-      outcome = this.state.apply(index, decodeCommand(bytes));
+      command = decodeCommand(bytes);
     } catch (e) {
+      if (!(e instanceof StoreCommandError)) throw e;
       this.applied = index;
+      this.history.append([], index);
       return {
         ok: false,
-        error: Object.assign(
-          new Error(`undecodable command at ${index}: ${(e as Error).message}`),
-          {
-            code: 'invalid-argument' as const,
-          }
+        error: new StoreOpError(
+          'invalid-argument',
+          `undecodable command at index ${index}: ${e.message}`
         ),
         events: [],
-      } as unknown as ApplyOutcome;
+      };
     }
+    const outcome = this.state.apply(index, command);
     this.applied = index;
     this.history.append(outcome.events, index);
     for (const w of this.watchers) w(outcome.events, index);
@@ -73,8 +76,7 @@ export class StoreMachine implements GroupStateMachine {
 
   restore(index: number, bytes: Uint8Array): void {
     this.state = StoreState.restore(bytes, this.limits);
-    this.history = new EventHistory(this.historySize);
-    this.history.append([], index);
+    this.history.reset(index);
     this.applied = index;
     for (const w of this.watchers) w([], index);
   }

@@ -49,7 +49,7 @@ export const STORE_FLAGS: readonly Omit<FlagSpec, 'env'>[] = [
   {
     name: 'meta-voters',
     kind: 'int',
-    min: 1,
+    min: 0,
     max: 5,
     default: '0',
     help: 'voters of the meta group (0 = 5 with at least 5 peers, else 3, else all)',

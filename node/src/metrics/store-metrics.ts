@@ -112,7 +112,11 @@ export class StoreMetrics implements ReplicationObserver {
       g.role === 'leader' ? 1 : 0
     );
     perGroup('broker_raft_commit_index', 'Commit index of the local replica', (g) => g.commitIndex);
-    perGroup('broker_raft_applied_index', 'Applied index of the local replica', (g) => g.appliedIndex);
+    perGroup(
+      'broker_raft_applied_index',
+      'Applied index of the local replica',
+      (g) => g.appliedIndex
+    );
     perGroup('broker_raft_broken', '1 while the local replica is being rebuilt', (g) =>
       g.broken ? 1 : 0
     );

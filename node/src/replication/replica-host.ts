@@ -153,7 +153,7 @@ function resolveOptions(o: ReplicaHostOptions): ResolvedHostOptions {
 }
 
 /** Replica and member ids: the peer id alphabet plus '/' (member/suffix). */
-const REPLICA_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,127}$/;
+const REPLICA_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.\-/@]{0,127}$/;
 
 function defaultMemberOf(replicaId: string): string {
   const i = replicaId.indexOf('/');
