@@ -2,7 +2,7 @@ export { checkLinearizable } from './checker.js';
 export { bruteForceLinearizable } from './brute-force.js';
 export { kvModel } from './kv-model.js';
 export type { KvInput, KvOutput, KvState } from './kv-model.js';
-export { registerModel } from './register-model.js';
+export { registerModel, versionContractViolations } from './register-model.js';
 export type {
   RegisterInput,
   RegisterOutput,

@@ -5,6 +5,7 @@ import {
   registerModel,
   type Operation,
   type RegisterInput,
+  versionContractViolations,
   type RegisterOutput,
 } from './index.js';
 
@@ -53,6 +54,16 @@ const cas = (
   input: { kind: 'cas', key, expectedVersion, value },
   output: out === undefined ? undefined : { kind: 'cas', ...out },
 });
+
+/** The model searched without dropping unobserved unknown writes. */
+const unprunedModel = {
+  ...registerModel,
+  partition: (h: readonly Op[]): Op[][] => {
+    const byKey = new Map<string, Op[]>();
+    for (const op of h) byKey.set(op.input.key, [...(byKey.get(op.input.key) ?? []), op]);
+    return [...byKey.values()];
+  },
+};
 
 const verdict = (h: Op[]): string => checkLinearizable(registerModel, h).verdict;
 
@@ -293,18 +304,71 @@ function expectedFor(
 describe('register model - random executions', () => {
   it('accepts every true execution and agrees with brute force on 2,000 histories', () => {
     const rng = new Prng(20261202);
-    const counts = { ok: 0, illegal: 0 };
+    const counts = { ok: 0, illegal: 0, contract: 0, stricter: 0 };
     for (let i = 0; i < 2_000; i++) {
       const { history, corrupted } = randomHistory(rng);
-      const expected = bruteForceLinearizable(registerModel, history) ? 'ok' : 'illegal';
-      const got = checkLinearizable(registerModel, history).verdict;
       const why = (msg: string): string =>
         `history ${i}: ${msg}\n` + history.map((op) => registerModel.describe!(op)).join('\n');
-      if (got !== expected) throw new Error(why(`checker says ${got}, brute force ${expected}`));
+      const broken = versionContractViolations(history).length > 0;
+      if (!corrupted && broken) throw new Error(why('a true execution broke the version contract'));
+      // The search itself, on every history: without pruning it must match brute force.
+      const expected = bruteForceLinearizable(registerModel, history) ? 'ok' : 'illegal';
+      const unpruned = checkLinearizable(unprunedModel, history).verdict;
+      if (unpruned !== expected) {
+        throw new Error(why(`checker says ${unpruned}, brute force ${expected}`));
+      }
+      // Pruning never hides a violation; it may find one the plain model misses only where
+      // the outputs break the version contract (a version used by two writes).
+      const got = checkLinearizable(registerModel, history).verdict;
+      if (got === 'ok' && expected !== 'ok') throw new Error(why('pruning hid a violation'));
       if (!corrupted && got !== 'ok') throw new Error(why('a true execution was rejected'));
       counts[expected]++;
+      if (broken) counts.contract++;
+      if (got !== expected) counts.stricter++;
     }
     expect(counts.ok).toBeGreaterThan(300);
     expect(counts.illegal).toBeGreaterThan(100);
+    expect(counts.contract).toBeGreaterThan(20);
+    expect(counts.stricter).toBeLessThan(counts.illegal / 20);
+  });
+});
+
+describe('register model - the version contract', () => {
+  it('finds two values at one version, one value at two versions, and absent at a version', () => {
+    expect(versionContractViolations([write(0, 1, 2, 'a', '1'), read(0, 3, 4, 'a', '1')])).toEqual(
+      []
+    );
+    expect(
+      versionContractViolations([write(0, 1, 2, 'a', '1'), write(0, 3, 4, 'b', '1')])
+    ).toHaveLength(1);
+    expect(
+      versionContractViolations([write(0, 1, 2, 'a', '1'), read(0, 3, 4, 'a', '2')])
+    ).toHaveLength(1);
+    expect(versionContractViolations([read(0, 1, 2, null, '4')])[0]).toMatch(/null at version 4/);
+  });
+});
+
+describe('register model - unobserved unknown writes', () => {
+  it('decides quickly on a history with many unknown writes nobody saw', () => {
+    const h: Op[] = [write(0, 1, 2, 'a', '1')];
+    for (let i = 0; i < 40; i++) h.push(write(10 + i, 3 + i, Infinity, `lost${i}`, undefined));
+    for (let i = 0; i < 40; i++) h.push(read(100, 50 + 2 * i, 51 + 2 * i, 'a', '1'));
+    h.push(cas(100, 200, 201, '1', 'b', { swapped: true, version: '9' }));
+    h.push(read(100, 202, 203, 'b', '9'));
+    const r = checkLinearizable(registerModel, h, { maxSteps: 100_000 });
+    expect(r.verdict).toBe('ok');
+    expect(verdict([...h, read(100, 204, 205, 'a', '1')])).toBe('illegal');
+  });
+
+  it('keeps an unknown write whose version a failed compare-and-set may have reported', () => {
+    // The failed swap reports version 7, which only the unknown write of "b" can explain.
+    const h = [
+      write(0, 1, 2, 'a', '1'),
+      write(1, 3, Infinity, 'b', undefined),
+      cas(2, 4, 5, '1', 'c', { swapped: false, version: '7' }),
+    ];
+    expect(verdict(h)).toBe('ok');
+    // Without the unknown write the report cannot be explained.
+    expect(verdict([h[0]!, h[2]!])).toBe('illegal');
   });
 });

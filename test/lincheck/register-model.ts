@@ -92,6 +92,113 @@ function step(
   }
 }
 
+/**
+ * Drops unknown-outcome writes that nothing observed, which keeps the search from trying
+ * every place such a write could have landed (each open one doubles the states to explore).
+ * A write is unobserved when no read returned its value and no answer after its call reported
+ * a version that no known write invoked before that answer accounts for (a failed
+ * compare-and-set reports the current version, which may be the unknown write's). Sound under the store's contract
+ * that every write makes a version of its own: had such a write taken effect, every state
+ * until the next put replaced it holds its value (never read) and its version (never reported,
+ * and no client holds it, so no swap), so the same order without it explains every answer;
+ * and a history without it that is linearizable stays so with it placed at the very end.
+ * So pruning never hides a violation; where the answers themselves break that contract (a
+ * version reported again after another write took it) it can find one the model alone, which
+ * lets a fresh version take any number, would let pass - a server bug either way.
+ */
+function withoutUnobservedUnknownWrites(
+  ops: Operation<RegisterInput, RegisterOutput>[]
+): Operation<RegisterInput, RegisterOutput>[] {
+  if (!ops.some((op) => op.return === Infinity)) return ops;
+  const valuesRead = new Set<string>();
+  const writerCall = new Map<string, number>();
+  for (const op of ops) {
+    if (op.input.kind !== 'read') {
+      const c = writerCall.get(op.input.value);
+      writerCall.set(op.input.value, c === undefined ? op.call : Math.min(c, op.call));
+    }
+    if (op.output?.kind === 'read' && op.output.value !== null) valuesRead.add(op.output.value);
+  }
+  // version -> the earliest call of a known write that has it: an acknowledged write that
+  // answered with it, or the write of a value read at it.
+  const accountedFrom = new Map<string, number>();
+  const account = (version: string, call: number | undefined): void => {
+    if (call === undefined) return;
+    const c = accountedFrom.get(version);
+    accountedFrom.set(version, c === undefined ? call : Math.min(c, call));
+  };
+  for (const op of ops) {
+    const o = op.output;
+    if (o === undefined) continue;
+    if (o.kind === 'read') {
+      if (o.value !== null) account(o.version, writerCall.get(o.value));
+    } else if (o.kind === 'write' || o.swapped) {
+      account(o.version, op.call);
+    }
+  }
+  // When the last answer came back that reported a version no known write invoked before it
+  // accounts for (touching intervals are concurrent, hence >= below).
+  let lastUnaccounted = -Infinity;
+  for (const op of ops) {
+    const o = op.output;
+    if (o === undefined || o.version === '0') continue;
+    if (!((accountedFrom.get(o.version) ?? Infinity) <= op.return)) {
+      lastUnaccounted = Math.max(lastUnaccounted, op.return);
+    }
+  }
+  return ops.filter(
+    (op) =>
+      op.return !== Infinity ||
+      op.input.kind === 'read' ||
+      valuesRead.has(op.input.value) ||
+      lastUnaccounted >= op.call
+  );
+}
+
+/**
+ * The version contract that the model (and its pruning) relies on, checked over the answers
+ * of a history: a version names one value and a value has one version, per key (with values
+ * unique per write, two values at one version mean two writes shared it); a key is absent
+ * exactly at version '0'. Returns what contradicts it, empty when nothing does.
+ */
+export function versionContractViolations(
+  history: readonly Operation<RegisterInput, RegisterOutput>[]
+): string[] {
+  const problems: string[] = [];
+  const valueOf = new Map<string, string>();
+  const versionOf = new Map<string, string>();
+  for (const op of history) {
+    const o = op.output;
+    if (o === undefined) continue;
+    const key = op.input.key;
+    let value: string | null;
+    if (o.kind === 'read') value = o.value;
+    else if (o.kind === 'write' || o.swapped) value = (op.input as { value: string }).value;
+    else continue;
+    const where = registerModel.describe!(op);
+    if ((value === null) !== (o.version === '0')) {
+      problems.push(`${key}: value ${JSON.stringify(value)} at version ${o.version}: ${where}`);
+      continue;
+    }
+    if (value === null) continue;
+    const v = valueOf.get(`${key}\u0000${o.version}`);
+    if (v !== undefined && v !== value) {
+      problems.push(
+        `${key}: version ${o.version} names both ${JSON.stringify(v)} and ${JSON.stringify(value)}: ${where}`
+      );
+    }
+    valueOf.set(`${key}\u0000${o.version}`, value);
+    const w = versionOf.get(`${key}\u0000${value}`);
+    if (w !== undefined && w !== o.version) {
+      problems.push(
+        `${key}: value ${JSON.stringify(value)} seen at versions ${w} and ${o.version}: ${where}`
+      );
+    }
+    versionOf.set(`${key}\u0000${value}`, o.version);
+  }
+  return problems;
+}
+
 function describeOutput(o: RegisterOutput | undefined): string {
   if (o === undefined) return '?';
   switch (o.kind) {
@@ -106,7 +213,8 @@ function describeOutput(o: RegisterOutput | undefined): string {
 
 /**
  * The sequential specification of a store with version compare-and-set, partitioned by key
- * (operations on different keys never constrain each other).
+ * (operations on different keys never constrain each other), each part without the unknown
+ * writes nothing observed (see withoutUnobservedUnknownWrites).
  */
 export const registerModel: Model<RegisterStates, RegisterInput, RegisterOutput> = {
   init: () => new Map(),
@@ -134,7 +242,7 @@ export const registerModel: Model<RegisterStates, RegisterInput, RegisterOutput>
       if (list === undefined) byKey.set(op.input.key, (list = []));
       list.push(op);
     }
-    return [...byKey.values()];
+    return [...byKey.values()].map(withoutUnobservedUnknownWrites);
   },
 
   describe(op) {
