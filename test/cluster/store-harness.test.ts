@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import * as grpc from '@grpc/grpc-js';
 import { checkLinearizable, registerModel } from '../lincheck/index.js';
+import { Prng } from '../sim/prng.js';
+import { describeExecuted, FAULT_KINDS, planSchedule } from './support/nemesis.js';
 import {
   checkAcknowledgedWrites,
   HistoryRecorder,
@@ -7,9 +10,10 @@ import {
   okWithin,
   toLincheck,
 } from './support/store-history.js';
+import { describeError, OUTCOME_TRAILER, writeOutcome } from './support/store-ops.js';
 
-// The pure parts of the Jepsen-style store test: recording, conversion for lincheck, and the
-// end-of-run checks. No processes.
+// The pure parts of the Jepsen-style store test: recording, conversion for lincheck, the
+// end-of-run checks, the fault schedule and how a failed call's outcome is read. No processes.
 
 /** A recorder on a hand-moved clock; every reading also moves it a little, so no two touch. */
 function recorder(): { rec: HistoryRecorder; tick: (t: number) => void } {
@@ -158,5 +162,56 @@ describe('store history - counts', () => {
     expect(s.errors).toHaveLength(2);
     expect(okWithin(rec.ops, [[1, 5]])).toBe(1);
     expect(okWithin(rec.ops, [[0, 10]])).toBe(2);
+  });
+});
+
+describe('nemesis - schedule', () => {
+  it('plans every kind of fault once per round, in a seeded order, with holds in range', () => {
+    const a = planSchedule(new Prng(42), 3, [2_000, 3_500]);
+    expect(a).toHaveLength(3 * FAULT_KINDS.length);
+    for (let r = 0; r < 3; r++) {
+      const round = a.slice(r * FAULT_KINDS.length, (r + 1) * FAULT_KINDS.length);
+      expect(round.map((f) => f.kind).sort()).toEqual([...FAULT_KINDS].sort());
+    }
+    for (const f of a) {
+      expect(f.holdMs).toBeGreaterThanOrEqual(2_000);
+      expect(f.holdMs).toBeLessThanOrEqual(3_500);
+      expect(f.pick).toBeGreaterThanOrEqual(0);
+      expect(f.pick).toBeLessThan(1);
+    }
+    expect(planSchedule(new Prng(42), 3, [2_000, 3_500])).toEqual(a);
+    expect(planSchedule(new Prng(43), 3, [2_000, 3_500])).not.toEqual(a);
+  });
+
+  it('describes what was executed relative to the start of the run', () => {
+    const text = describeExecuted(
+      [{ kind: 'wipe', targets: ['c'], notes: ['leader a'], start: 1_500, healed: 9_000 }],
+      500
+    );
+    expect(text).toBe('1. wipe on c at +1.0 s, healthy at +8.5 s (leader a)');
+  });
+});
+
+describe('store ops - outcome of a failed write', () => {
+  const failure = (code: grpc.status, outcome?: string): grpc.ServiceError => {
+    const metadata = new grpc.Metadata();
+    if (outcome !== undefined) metadata.set(OUTCOME_TRAILER, outcome);
+    return Object.assign(new Error('x'), { code, details: 'x', metadata });
+  };
+
+  it('is certainly-not-applied only when the server says so', () => {
+    expect(writeOutcome(failure(grpc.status.UNAVAILABLE, 'not-applied'))).toBe('failed');
+    expect(writeOutcome(failure(grpc.status.UNAVAILABLE, 'unknown'))).toBe('unknown');
+    expect(writeOutcome(failure(grpc.status.DEADLINE_EXCEEDED))).toBe('unknown');
+    expect(writeOutcome(failure(grpc.status.UNAVAILABLE))).toBe('unknown');
+    expect(writeOutcome(new Error('socket hang up'))).toBe('unknown');
+  });
+
+  it('names the status and the trailer', () => {
+    expect(describeError(failure(grpc.status.UNAVAILABLE, 'not-applied'))).toBe(
+      'UNAVAILABLE not-applied'
+    );
+    expect(describeError(failure(grpc.status.DEADLINE_EXCEEDED))).toBe('DEADLINE_EXCEEDED');
+    expect(describeError(new Error('boom'))).toBe('Error: boom');
   });
 });
