@@ -113,16 +113,22 @@ const LABEL: Record<Scenario, string> = {
 const enc = (s: string): Buffer => Buffer.from(encodeData(data.string(s)));
 const keyOf = (i: number): Buffer => enc(`key-${String(i).padStart(8, '0')}`);
 
-/** A Broker string whose encoding is exactly `size` bytes (the codec's header counted). */
+/**
+ * A Broker string whose encoding is exactly `size` bytes (the codec's header counted). Some
+ * sizes cannot be hit, where the length prefix grows by a byte: a ConfigError names the
+ * nearest ones.
+ */
 function valueOfSize(size: number): Buffer {
   for (let n = size; n >= 0; n--) {
     const b = enc('v'.repeat(n));
-    if (b.length <= size) {
-      if (b.length !== size) throw new Error(`no string value encodes to exactly ${size} bytes`);
-      return b;
+    if (b.length === size) return b;
+    if (b.length < size) {
+      throw new ConfigError(
+        `--value-size ${size}: no string value encodes to exactly that (${b.length} or ${enc('v'.repeat(n + 1)).length} do)`
+      );
     }
   }
-  throw new Error(`--value-size ${size} is too small for a string value`);
+  throw new ConfigError(`--value-size ${size} is too small for a string value`);
 }
 
 function unary<T>(
@@ -368,6 +374,7 @@ async function main(): Promise<void> {
     return client(server, scenario, v.get('in-flight') as number, duration, valueSize, keys);
   }
   const concurrency = v.get('concurrency') as number;
+  valueOfSize(valueSize); // a bad size is a flag error before any peer starts
   const only = v.get('only') as Scenario | undefined;
   const root = mkdtempSync(join(tmpdir(), 'broker-store-bench-'));
   const nodes = await startCluster(root);
