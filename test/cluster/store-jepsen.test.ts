@@ -279,10 +279,15 @@ describe('store - Jepsen-style test under real faults', () => {
       const contract = versionContractViolations(history);
       problems.push(...contract.slice(0, 10).map((p) => `version contract: ${p}`));
       if (contract.length > 10) problems.push(`version contract: ${contract.length - 10} more`);
+      const checkStart = performance.now();
       const check = checkLinearizable(registerModel, history, {
         maxSteps: 50_000_000,
         timeoutMs: SOAK ? 600_000 : 60_000,
       });
+      out(
+        `store-jepsen: lincheck ${check.verdict} on ${history.length} operations in ` +
+          `${check.partitions.length} keys, ${Math.round(performance.now() - checkStart)} ms`
+      );
       let offending: string | undefined;
       for (const part of check.partitions) {
         if (part.verdict === 'ok') continue;
