@@ -9,6 +9,19 @@ import type { StatusResponse__Output } from '../gen/broker/v1/StatusResponse.js'
 import { loadProtos } from '../transport/proto.js';
 import { type ConnectOptions, channelSetup } from './connect-options.js';
 import { wrapError } from './errors.js';
+import { AdminClient } from './admin-client.js';
+import { storeError } from './store-errors.js';
+import {
+  type CallOptions,
+  type StoreClientOptions,
+  type StoreInfo,
+  StoreClient,
+  checkTimeout,
+  DEFAULT_STORE_TIMEOUT_MS,
+  toStoreInfo,
+} from './store-client.js';
+import type { BrokerStoreClient } from '../gen/broker/v1/BrokerStore.js';
+import type { BrokerAdminClient } from '../gen/broker/v1/BrokerAdmin.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
 import { Subscription } from './subscription.js';
 
@@ -112,6 +125,49 @@ export class BrokerClient {
         e || res === undefined ? reject(wrapError('status', e)) : resolve(res)
       );
     });
+  }
+
+  /** The store and admin stubs share this client's channel (one connection). */
+  private storeStub?: BrokerStoreClient;
+  private adminClient?: AdminClient;
+
+  private storeRpc(): BrokerStoreClient {
+    const Ctor = loadProtos().broker.v1.BrokerStore;
+    const { creds } = channelSetup(this.options);
+    this.storeStub ??= new Ctor(this.options.server, creds, {
+      channelOverride: this.stub.getChannel(),
+    });
+    return this.storeStub;
+  }
+
+  /** Broker's store API on the store `name` (checked here; it need not exist yet). */
+  store(name: string, options?: StoreClientOptions): StoreClient {
+    return new StoreClient(this.storeRpc(), name, options);
+  }
+
+  /** The stores of the cluster. */
+  stores(o: CallOptions = {}): Promise<StoreInfo[]> {
+    const deadline = Date.now() + checkTimeout(o.timeoutMs, DEFAULT_STORE_TIMEOUT_MS);
+    return new Promise((resolve, reject) => {
+      this.storeRpc().ListStores({}, { deadline }, (e, res) =>
+        e || res === undefined
+          ? reject(storeError('stores', e ?? 'no response', true))
+          : resolve(res.stores.map(toStoreInfo))
+      );
+    });
+  }
+
+  /** The admin API (cluster map, members, groups), on this client's connection. */
+  get admin(): AdminClient {
+    if (this.adminClient === undefined) {
+      const Ctor = loadProtos().broker.v1.BrokerAdmin;
+      const { creds } = channelSetup(this.options);
+      const stub: BrokerAdminClient = new Ctor(this.options.server, creds, {
+        channelOverride: this.stub.getChannel(),
+      });
+      this.adminClient = new AdminClient(stub);
+    }
+    return this.adminClient;
   }
 
   close(): void {
