@@ -4,7 +4,7 @@ import type { DrainStatus__Output } from '../gen/broker/v1/DrainStatus.js';
 import type { GroupStatus__Output } from '../gen/broker/v1/GroupStatus.js';
 import type { GroupStatusResponse__Output } from '../gen/broker/v1/GroupStatusResponse.js';
 import type { StoreMap__Output } from '../gen/broker/v1/StoreMap.js';
-import { AdminError, adminError } from './store-errors.js';
+import { AdminArgumentError, adminError } from './store-errors.js';
 import { checkTimeout, DEFAULT_STORE_TIMEOUT_MS, type CallOptions } from './store-client.js';
 import { u64, validateStoreName } from './store-ops.js';
 
@@ -189,10 +189,8 @@ const MEMBER_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 /** Checks a member id: letters, digits, `-`, `_`, `.`; at most 63. */
 export function validateMemberId(id: unknown): string {
   if (typeof id !== 'string' || !MEMBER_ID_RE.test(id))
-    throw new AdminError(
-      `invalid member id ${JSON.stringify(id)} (letters, digits, "-", "_", "."; at most 63)`,
-      'INVALID_ARGUMENT',
-      'not-applied'
+    throw new AdminArgumentError(
+      `invalid member id ${JSON.stringify(id)} (letters, digits, "-", "_", "."; at most 63)`
     );
   return id;
 }
@@ -202,10 +200,8 @@ export function validateGroup(group: unknown): string {
   try {
     return validateStoreName(group);
   } catch (e) {
-    throw new AdminError(
+    throw new AdminArgumentError(
       `invalid group ${JSON.stringify(group)}: ${(e as Error).message}`,
-      'INVALID_ARGUMENT',
-      'not-applied',
       { cause: e }
     );
   }
@@ -218,10 +214,8 @@ export function validateAddress(address: unknown): string {
       ? /^(\[[0-9A-Fa-f:.]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(address)
       : null;
   if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65535)
-    throw new AdminError(
-      `invalid address ${JSON.stringify(address)} (HOST:PORT, port 1..65535)`,
-      'INVALID_ARGUMENT',
-      'not-applied'
+    throw new AdminArgumentError(
+      `invalid address ${JSON.stringify(address)} (HOST:PORT, port 1..65535)`
     );
   return address as string;
 }
@@ -231,11 +225,7 @@ const U64_MAX = 0xffff_ffff_ffff_ffffn;
 function checkLimit(what: string, v: bigint | undefined): string {
   if (v === undefined) return '0';
   if (typeof v !== 'bigint' || v < 0n || v > U64_MAX)
-    throw new AdminError(
-      `${what} must be a bigint in 0..2^64-1`,
-      'INVALID_ARGUMENT',
-      'not-applied'
-    );
+    throw new AdminArgumentError(`${what} must be a bigint in 0..2^64-1`);
   return v.toString();
 }
 
@@ -270,9 +260,7 @@ export class AdminClient {
     try {
       deadline = Date.now() + checkTimeout(o.timeoutMs, this.timeoutMs);
     } catch (e) {
-      return Promise.reject(
-        new AdminError((e as Error).message, 'INVALID_ARGUMENT', 'not-applied', { cause: e })
-      );
+      return Promise.reject(new AdminArgumentError((e as Error).message, { cause: e }));
     }
     return new Promise((resolve, reject) => {
       fn.call(this.stub, req, { deadline }, (e: unknown, res?: Res) =>
@@ -374,15 +362,11 @@ export class AdminClient {
     try {
       storeName = validateStoreName(name);
     } catch (e) {
-      throw new AdminError((e as Error).message, 'INVALID_ARGUMENT', 'not-applied', { cause: e });
+      throw new AdminArgumentError((e as Error).message, { cause: e });
     }
     const rf = o.replicationFactor ?? 0;
     if (!Number.isInteger(rf) || rf < 0 || rf > 255)
-      throw new AdminError(
-        `replicationFactor must be an integer in 0..255, got ${rf}`,
-        'INVALID_ARGUMENT',
-        'not-applied'
-      );
+      throw new AdminArgumentError(`replicationFactor must be an integer in 0..255, got ${rf}`);
     const req = {
       name: storeName,
       replication_factor: rf,
@@ -406,7 +390,7 @@ export class AdminClient {
     try {
       storeName = validateStoreName(name);
     } catch (e) {
-      throw new AdminError((e as Error).message, 'INVALID_ARGUMENT', 'not-applied', { cause: e });
+      throw new AdminArgumentError((e as Error).message, { cause: e });
     }
     const req = { name: storeName };
     const r = await this.call(

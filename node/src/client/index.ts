@@ -47,6 +47,8 @@ export type {
 export { StoreWatch, type WatchOptions } from './watch.js';
 export {
   AdminClient,
+  validateAddress,
+  validateMemberId,
   type ClusterMap,
   type CreateStoreOptions,
   type DrainStatus,
@@ -58,6 +60,7 @@ export {
   type StorePlacement,
 } from './admin-client.js';
 export {
+  AdminArgumentError,
   AdminError,
   StoreArgumentError,
   StoreError,

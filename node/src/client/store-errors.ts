@@ -167,6 +167,14 @@ export class AdminError extends BrokerClientError {
   }
 }
 
+/** An admin request was refused by the client before sending: a bad id, address or option. */
+export class AdminArgumentError extends AdminError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'INVALID_ARGUMENT', 'not-applied', options);
+    nameAs(this, 'AdminArgumentError');
+  }
+}
+
 /** The parts of a grpc-js ServiceError this module reads. */
 interface GrpcFailure {
   code?: unknown;

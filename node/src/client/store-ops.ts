@@ -95,8 +95,15 @@ export class StoreCodec {
   private readonly decoder: BinaryDecoder;
 
   constructor(limits?: Partial<DataLimits>) {
-    this.limits = resolveLimits(limits);
-    this.encoder = new BinaryEncoder({ limits: this.limits, initialCapacity: 256 });
+    try {
+      this.limits = resolveLimits(limits);
+    } catch (e) {
+      throw new StoreArgumentError(`limits: ${(e as Error).message}`, { cause: e });
+    }
+    this.encoder = new BinaryEncoder({
+      limits: this.limits,
+      initialCapacity: Math.min(256, this.limits.maxBytes),
+    });
     this.decoder = new BinaryDecoder(this.limits);
   }
 
