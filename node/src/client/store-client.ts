@@ -283,7 +283,7 @@ export class StoreClient {
   }
 
   /** Sends a Write; results are checked to match the operations one to one. */
-  write(
+  private write(
     what: string,
     ops: StoreOp[],
     o: CallOptions = {}
