@@ -10,18 +10,15 @@ import { loadProtos } from '../transport/proto.js';
 import { type ConnectOptions, channelSetup } from './connect-options.js';
 import { wrapError } from './errors.js';
 import { AdminClient } from './admin-client.js';
-import { storeError } from './store-errors.js';
+import { adminStubOn, storeStubOn } from './shared-channel.js';
 import {
   type CallOptions,
   type StoreClientOptions,
   type StoreInfo,
   StoreClient,
-  checkTimeout,
-  DEFAULT_STORE_TIMEOUT_MS,
-  toStoreInfo,
+  listStores,
 } from './store-client.js';
 import type { BrokerStoreClient } from '../gen/broker/v1/BrokerStore.js';
-import type { BrokerAdminClient } from '../gen/broker/v1/BrokerAdmin.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
 import { Subscription } from './subscription.js';
 
@@ -127,47 +124,23 @@ export class BrokerClient {
     });
   }
 
-  /** The store and admin stubs share this client's channel (one connection). */
+  /** Stubs of the store and admin services, on this client's channel; made on first use. */
   private storeStub?: BrokerStoreClient;
   private adminClient?: AdminClient;
 
-  private storeRpc(): BrokerStoreClient {
-    const Ctor = loadProtos().broker.v1.BrokerStore;
-    const { creds } = channelSetup(this.options);
-    this.storeStub ??= new Ctor(this.options.server, creds, {
-      channelOverride: this.stub.getChannel(),
-    });
-    return this.storeStub;
-  }
-
   /** Broker's store API on the store `name` (checked here; it need not exist yet). */
   store(name: string, options?: StoreClientOptions): StoreClient {
-    return new StoreClient(this.storeRpc(), name, options);
+    return new StoreClient((this.storeStub ??= storeStubOn(this.stub)), name, options);
   }
 
   /** The stores of the cluster. */
   stores(o: CallOptions = {}): Promise<StoreInfo[]> {
-    const deadline = Date.now() + checkTimeout(o.timeoutMs, DEFAULT_STORE_TIMEOUT_MS);
-    return new Promise((resolve, reject) => {
-      this.storeRpc().ListStores({}, { deadline }, (e, res) =>
-        e || res === undefined
-          ? reject(storeError('stores', e ?? 'no response', true))
-          : resolve(res.stores.map(toStoreInfo))
-      );
-    });
+    return listStores((this.storeStub ??= storeStubOn(this.stub)), o);
   }
 
-  /** The admin API (cluster map, members, groups), on this client's connection. */
+  /** The admin API (cluster map, members, groups, stores), on this client's connection. */
   get admin(): AdminClient {
-    if (this.adminClient === undefined) {
-      const Ctor = loadProtos().broker.v1.BrokerAdmin;
-      const { creds } = channelSetup(this.options);
-      const stub: BrokerAdminClient = new Ctor(this.options.server, creds, {
-        channelOverride: this.stub.getChannel(),
-      });
-      this.adminClient = new AdminClient(stub);
-    }
-    return this.adminClient;
+    return (this.adminClient ??= new AdminClient(adminStubOn(this.stub)));
   }
 
   close(): void {

@@ -96,6 +96,26 @@ export function toStoreInfo(s: StoreInfo__Output): StoreInfo {
   };
 }
 
+/** Lists the cluster's stores (ListStores). */
+export function listStores(stub: BrokerStoreClient, o: CallOptions = {}): Promise<StoreInfo[]> {
+  let deadline: number;
+  try {
+    deadline = Date.now() + checkTimeout(o.timeoutMs, DEFAULT_STORE_TIMEOUT_MS);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return new Promise((resolve, reject) => {
+    stub.ListStores({}, { deadline }, (e, res) => {
+      if (e || res === undefined) return reject(storeError('stores', e ?? 'no response', true));
+      try {
+        resolve(res.stores.map(toStoreInfo));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
 /** A deadline in ms: a positive integer up to an hour. */
 export function checkTimeout(ms: unknown, dflt: number): number {
   if (ms === undefined) return dflt;
@@ -163,22 +183,22 @@ export class StoreClient {
   }
 
   /** Broker's `increment` by `by` (default count 1). */
-  increment(key: Data, by?: Data, o: WriteOptions = {}): Promise<WriteInfo> {
+  async increment(key: Data, by?: Data, o: WriteOptions = {}): Promise<WriteInfo> {
     return this.single('increment', this.ops.increment(key, by, o), o);
   }
 
   /** Broker's `decrement` by `by` (default count 1). */
-  decrement(key: Data, by?: Data, o: WriteOptions = {}): Promise<WriteInfo> {
+  async decrement(key: Data, by?: Data, o: WriteOptions = {}): Promise<WriteInfo> {
     return this.single('decrement', this.ops.decrement(key, by, o), o);
   }
 
   /** Broker's `append` to a string. */
-  append(key: Data, str: string | Data, o: WriteOptions = {}): Promise<WriteInfo> {
+  async append(key: Data, str: string | Data, o: WriteOptions = {}): Promise<WriteInfo> {
     return this.single('append', this.ops.append(key, str, o), o);
   }
 
   /** Broker's `insert_into`: a set element, or (with `value`) a table entry. */
-  insertInto(
+  async insertInto(
     key: Data,
     elementOrKey: Data,
     value?: Data,
@@ -188,17 +208,17 @@ export class StoreClient {
   }
 
   /** Broker's `remove_from`: a set element or a table key. */
-  removeFrom(key: Data, elementOrKey: Data, o: WriteOptions = {}): Promise<WriteInfo> {
+  async removeFrom(key: Data, elementOrKey: Data, o: WriteOptions = {}): Promise<WriteInfo> {
     return this.single('removeFrom', this.ops.removeFrom(key, elementOrKey, o), o);
   }
 
   /** Broker's `push` onto a vector. */
-  push(key: Data, value: Data, o: WriteOptions = {}): Promise<WriteInfo> {
+  async push(key: Data, value: Data, o: WriteOptions = {}): Promise<WriteInfo> {
     return this.single('push', this.ops.push(key, value, o), o);
   }
 
   /** Broker's `pop`: removes a vector's last element. */
-  pop(key: Data, o: WriteOptions = {}): Promise<WriteInfo> {
+  async pop(key: Data, o: WriteOptions = {}): Promise<WriteInfo> {
     return this.single('pop', this.ops.pop(key, o), o);
   }
 
@@ -401,7 +421,7 @@ export class StoreBatch {
   }
 
   /** Sends every operation in one request; results come in the order of the operations. */
-  commit(o: CallOptions = {}): Promise<BatchResult> {
+  async commit(o: CallOptions = {}): Promise<BatchResult> {
     if (this.committed) throw new StoreArgumentError('this batch was already committed');
     if (this.ops.length === 0) throw new StoreArgumentError('an empty batch has nothing to commit');
     this.committed = true;

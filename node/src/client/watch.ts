@@ -1,6 +1,7 @@
 import type { WatchResponse__Output } from '../gen/broker/v1/WatchResponse.js';
 import {
   type StatusName,
+  StoreArgumentError,
   StoreError,
   StoreResponseError,
   WatchCompactedError,
@@ -65,11 +66,7 @@ const RETRYABLE: ReadonlySet<StatusName> = new Set([
 function positiveInt(what: string, v: number | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   if (!Number.isSafeInteger(v) || v < 0)
-    throw new StoreError(
-      `watch: ${what} must be a non-negative integer, got ${v}`,
-      'INVALID_ARGUMENT',
-      'not-applied'
-    );
+    throw new StoreArgumentError(`watch: ${what} must be a non-negative integer, got ${v}`);
   return v;
 }
 
@@ -102,10 +99,8 @@ export class StoreWatch implements AsyncIterable<StoreEvent> {
   ) {
     const from = options.fromIndex ?? 0n;
     if (typeof from !== 'bigint' || from < 0n)
-      throw new StoreError(
-        `watch: fromIndex must be a non-negative bigint, got ${String(from)}`,
-        'INVALID_ARGUMENT',
-        'not-applied'
+      throw new StoreArgumentError(
+        `watch: fromIndex must be a non-negative bigint, got ${String(from)}`
       );
     this.cursor = new WatchCursor(from);
     this.maxRetries = positiveInt('maxRetries', options.maxRetries, 10);
