@@ -6,6 +6,8 @@ import {
   StoreArgumentError,
   StoreError,
   data,
+  decodeData,
+  encodeData,
 } from '../../node/src/client/index.js';
 import { runBrokerctl } from '../../node/src/cli/index.js';
 import { checkClusterFlags } from '../../node/src/cli/cluster-commands.js';
@@ -18,7 +20,10 @@ import {
 } from '../../node/src/cli/store-commands.js';
 import { eventJson, groupsText, jsonText, storesTable } from '../../node/src/cli/store-output.js';
 import { freePort } from '../../node/src/dev/index.js';
+import type { BrokerAdminHandlers } from '../../node/src/gen/broker/v1/BrokerAdmin.js';
 import type { BrokerStoreHandlers } from '../../node/src/gen/broker/v1/BrokerStore.js';
+import type { ReadRequest__Output } from '../../node/src/gen/broker/v1/ReadRequest.js';
+import type { WriteRequest__Output } from '../../node/src/gen/broker/v1/WriteRequest.js';
 import { loadProtos } from '../../node/src/transport/proto.js';
 
 async function ctl(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -211,5 +216,161 @@ describe('brokerctl store - output', () => {
     expect(text).toMatch(/^member a\nGROUP +STORE +ROLE/);
     expect(text).toMatch(/\nmeta +- +leader +2 +a +10 +10 +10 +0 +-\n/);
     expect(text).toMatch(/followers of meta:\nFOLLOWER.*\nb +replicate +9 +10 +1 +no$/);
+  });
+});
+
+describe('brokerctl store - requests and answers against a scripted in-process server', () => {
+  let server: grpc.Server;
+  let address: string;
+  const writes: WriteRequest__Output[] = [];
+  const reads: ReadRequest__Output[] = [];
+  const enc = (d: Parameters<typeof encodeData>[0]): Buffer => Buffer.from(encodeData(d));
+
+  beforeAll(async () => {
+    server = new grpc.Server();
+    const store: Partial<BrokerStoreHandlers> = {
+      Write: (call, cb) => {
+        writes.push(call.request);
+        const op = call.request.ops[0];
+        cb(null, {
+          index: '41',
+          results: call.request.ops.map(() => ({
+            inserted: op?.op === 'put_unique',
+            swapped: op?.op === 'compare_and_set' && op.compare_and_set?.expected_version === '3',
+            version: '9',
+            existed: true,
+          })),
+        });
+      },
+      Read: (call, cb) => {
+        reads.push(call.request);
+        const op = call.request.ops[0];
+        const value =
+          op?.op === 'keys'
+            ? enc(data.set([data.string('a'), data.string('b')]))
+            : op?.op === 'exists'
+              ? enc(data.boolean(false))
+              : enc(data.count(5));
+        cb(null, {
+          index: '41',
+          results: [
+            { found: true, value, version: '18446744073709551615', expires_at_unix_ns: '0' },
+          ],
+        });
+      },
+      ListStores: (_call, cb) =>
+        cb(null, {
+          stores: [
+            {
+              name: 'hosts',
+              replication_factor: 3,
+              replicas: ['a', 'b', 'c'],
+              leader: 'b',
+              keys: '2',
+              bytes: '40',
+            },
+          ],
+        }),
+    };
+    const admin: Partial<BrokerAdminHandlers> = {
+      ClusterMap: (_call, cb) =>
+        cb(null, {
+          cluster_id: 'x1',
+          index: '12',
+          meta_leader: 'a',
+          members: [
+            {
+              id: 'a',
+              address: '127.0.0.1:1',
+              state: 'MEMBER_STATE_ACTIVE',
+              generation: 0,
+              meta_voter: true,
+            },
+            {
+              id: 'd',
+              address: '127.0.0.1:4',
+              state: 'MEMBER_STATE_JOINING',
+              generation: 1,
+              meta_voter: false,
+            },
+          ],
+          stores: [
+            { name: 'hosts', replication_factor: 3, replicas: ['a'], learners: ['d'], group: 'g1' },
+          ],
+        }),
+    };
+    const protos = loadProtos().broker.v1;
+    server.addService(protos.BrokerStore.service, store as grpc.UntypedServiceImplementation);
+    server.addService(protos.BrokerAdmin.service, admin as grpc.UntypedServiceImplementation);
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p)
+      )
+    );
+    address = `127.0.0.1:${port}`;
+  });
+
+  afterAll(() => server?.forceShutdown());
+
+  const run = (...argv: string[]) => ctl(['--server', address, ...argv]);
+
+  it('put sends key, value and expiry; prints index and version', async () => {
+    const r = await run('store', 'put', 'hosts', K, V, '--expiry', '10s');
+    expect([r.code, r.stdout]).toEqual([0, 'ok index 41 version 9\n']);
+    const put = writes.at(-1)!;
+    expect(put.store).toBe('hosts');
+    expect(put.ops[0]?.put?.expiry?.after_ns).toBe('10000000000');
+    expect(decodeData(put.ops[0]!.put!.key)).toEqual(data.string('k'));
+    const j = await run('store', 'put', 'hosts', K, V, '--output', 'json');
+    expect(j.stdout).toBe('{"index":41,"version":9}\n');
+  });
+
+  it('add, subtract, put-unique, erase, clear and cas map onto their operations', async () => {
+    expect((await run('store', 'add', 'hosts', K, V, '--init-type', 'count')).code).toBe(0);
+    expect(writes.at(-1)!.ops[0]?.add?.init_type).toBe('count');
+    expect((await run('store', 'subtract', 'hosts', K, V)).code).toBe(0);
+    expect(writes.at(-1)!.ops[0]?.op).toBe('subtract');
+    expect((await run('store', 'put-unique', 'hosts', K, V)).stdout).toBe('inserted\n');
+    expect((await run('store', 'erase', 'hosts', K)).stdout).toBe('erased\n');
+    expect((await run('store', 'clear', 'hosts')).stdout).toBe('cleared index 41\n');
+    const ok = await run('store', 'cas', 'hosts', K, '3', V);
+    expect([ok.code, ok.stdout]).toEqual([0, 'swapped version 9\n']);
+    const no = await run('store', 'cas', 'hosts', K, '4', '--erase', '--output', 'json');
+    expect([no.code, no.stdout]).toEqual([1, '{"swapped":false,"version":9,"index":41}\n']);
+    const cas = writes.at(-1)!.ops[0]?.compare_and_set;
+    expect([cas?.expected_version, cas?.erase]).toEqual(['4', true]);
+  });
+
+  it('get, exists and keys print Broker JSON; --stale reaches the request', async () => {
+    const g = await run('store', 'get', 'hosts', K, '--stale');
+    expect([g.code, g.stdout]).toEqual([0, '{"@data-type":"count","data":5}\n']);
+    expect(reads.at(-1)!.stale).toBe(true);
+    const gj = await run('store', 'get', 'hosts', K, '--output', 'json');
+    expect(gj.stdout).toBe(
+      '{"value":{"@data-type":"count","data":5},"version":18446744073709551615,"expiresAt":null}\n'
+    );
+    expect(reads.at(-1)!.stale).toBe(false);
+    expect((await run('store', 'exists', 'hosts', K)).stdout).toBe('false\n');
+    expect((await run('store', 'keys', 'hosts')).stdout).toBe(
+      '{"@data-type":"string","data":"a"}\n{"@data-type":"string","data":"b"}\n'
+    );
+  });
+
+  it('stores and cluster members', async () => {
+    expect((await run('stores')).stdout).toBe(
+      'STORE  RF  REPLICAS  LEADER  KEYS  BYTES\nhosts  3   a,b,c     b       2     40\n'
+    );
+    const m = await run('cluster', 'members');
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(/^cluster x1  map index 12  meta leader a\n/);
+    expect(m.stdout).toMatch(/\na +active +127\.0\.0\.1:1 +0 +leader\n/);
+    expect(m.stdout).toMatch(/\nd +joining +127\.0\.0\.1:4 +1 +learner\n/);
+    expect(m.stdout).toMatch(/\nhosts +g1 +3 +a +d\n/);
+    const j = JSON.parse((await run('cluster', 'members', '--output', 'json')).stdout) as {
+      index: number;
+      members: Array<{ state: string }>;
+    };
+    expect(j.index).toBe(12);
+    expect(j.members.map((x) => x.state)).toEqual(['active', 'joining']);
   });
 });
