@@ -411,3 +411,64 @@ describe.each(IDS.map((id, i) => [id, i] as const))('brokerctl through peer %s',
     expect(unknown.stderr).toMatch(/NOT_FOUND/);
   });
 });
+
+describe('membership (runs last: it changes the cluster)', () => {
+  it('a new peer joins, is promoted, drained and removed; add and forced remove by id', async () => {
+    const [a, b] = clients as [BrokerClient, BrokerClient, BrokerClient];
+    const port = await freePort();
+    const peers = [...nodes.map((n) => `${n.id}=${n.grpc}`), `d=127.0.0.1:${port}`].join(',');
+    const d = await spawnNode({
+      id: 'd',
+      args: [
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--peers',
+        peers,
+        '--data-dir',
+        join(dataRoot, 'd'),
+        '--cluster-secret',
+        SECRET,
+      ],
+    });
+    nodes.push(d);
+    await waitFor(
+      async () => (await a.admin.clusterMap()).members.find((m) => m.id === 'd'),
+      'd to join the cluster map',
+      30_000,
+      100
+    );
+    // Promotion is refused (FAILED_PRECONDITION) until d has caught up; then d is active.
+    await waitFor(
+      async () =>
+        (await b.admin.promoteMember('d')).members.find((m) => m.id === 'd')?.state === 'active',
+      'd to be promoted',
+      30_000,
+      200
+    );
+    const drain = await runCtl(['--server', nodes[2]!.grpc, 'cluster', 'drain', 'd']);
+    expect(drain.code).toBe(0);
+    expect(drain.stdout).toMatch(/^member d +draining/);
+    await waitFor(
+      async () => (await a.admin.drainStatus('d')).done,
+      'd to be drained',
+      60_000,
+      200
+    );
+    const removed = await a.admin.removeMember('d');
+    expect(removed.members.find((m) => m.id === 'd')?.state ?? 'removed').toBe('removed');
+    await d.stop();
+
+    // A member added by id (no process behind it yet) and removed again with --force.
+    const add = await runCtl(['--server', nodes[1]!.grpc, 'cluster', 'add', 'e', '127.0.0.1:1']);
+    expect(add.code).toBe(0);
+    expect(add.stdout).toMatch(/\ne +joining +127\.0\.0\.1:1 /);
+    const promote = await runCtl(['--server', nodes[0]!.grpc, 'cluster', 'promote', 'e']);
+    expect(promote.code).toBe(1); // never caught up: refused
+    const rm = await runCtl(['--server', nodes[2]!.grpc, 'cluster', 'remove', 'e', '--force']);
+    expect(rm.code).toBe(0);
+    const m = await a.admin.clusterMap();
+    expect(m.members.find((x) => x.id === 'e')?.state ?? 'removed').toBe('removed');
+    expect((await a.admin.addMember('f', '127.0.0.1:2')).members.map((x) => x.id)).toContain('f');
+    await a.admin.removeMember('f', { force: true });
+  });
+});
