@@ -41,7 +41,7 @@ export const STORE_FLAGS: readonly FlagSpec[] = [
   {
     name: 'stale',
     kind: 'bool',
-    help: 'store get, exists, keys: answer from the node’s replica without asking the leader (may be behind)',
+    help: 'store get, exists, keys: answer from the node's replica without asking the leader (may be behind)',
   },
   {
     name: 'init-type',
@@ -329,6 +329,7 @@ async function watch(
   const fromText = ctx.values.get('from-index') as string | undefined;
   const fromIndex = fromText === undefined ? 0n : parseU64Arg('--from-index', fromText);
   const count = ctx.values.get('count') as number | undefined;
+  if (ctx.interrupt.aborted) return EXIT.ok;
   const w = s.watch({ fromIndex, establishTimeoutMs: ctx.timeoutMs });
   const onInterrupt = (): void => w.close();
   ctx.interrupt.addEventListener('abort', onInterrupt, { once: true });
