@@ -41,7 +41,7 @@ export const STORE_FLAGS: readonly FlagSpec[] = [
   {
     name: 'stale',
     kind: 'bool',
-    help: 'store get, exists, keys: answer from the node's replica without asking the leader (may be behind)',
+    help: 'store get, exists, keys: answer from the replica of the node asked without asking the leader (may be behind)',
   },
   {
     name: 'init-type',
