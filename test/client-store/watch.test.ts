@@ -243,6 +243,15 @@ describe('store watch - ends', () => {
     expect(delays).toEqual([10, 20, 40, 50, 50]);
   });
 
+  it('a stream that confirms and fails at once makes no progress and counts', async () => {
+    const src = scripted(Array.from({ length: 10 }, () => [msg([], 4, true), unavailable]));
+    const { sleep } = recordingSleep();
+    const w = new StoreWatch('s', src.open, new StoreCodec(), { maxRetries: 3 }, sleep);
+    await expect(take(w, 1)).rejects.toThrow(/gave up after 4 attempts/);
+    // The first confirmation told the watch where "now" is; it resumed from there.
+    expect(src.opened).toEqual([0n, 5n, 5n, 5n]);
+  });
+
   it('progress resets the retry budget', async () => {
     // Each stream delivers one new event and then breaks: never more than 1 failure in a row.
     const scripts = Array.from({ length: 6 }, (_, i) => [

@@ -145,6 +145,7 @@ export class StoreWatch implements AsyncIterable<StoreEvent> {
         this.current = call;
         this.attempts++;
         let established = false;
+        let establishedAt = 0;
         let timedOut = false;
         const timer = setTimeout(() => {
           timedOut = true;
@@ -155,6 +156,7 @@ export class StoreWatch implements AsyncIterable<StoreEvent> {
           for await (const msg of call) {
             if (!established) {
               established = true;
+              establishedAt = Date.now();
               clearTimeout(timer);
             }
             const before = this.cursor.completeIndex;
@@ -166,7 +168,7 @@ export class StoreWatch implements AsyncIterable<StoreEvent> {
               if (this.stop.signal.aborted) return;
             }
             this.cursor.through(u64('through_index', msg.through_index));
-            if (msg.created || this.cursor.completeIndex !== before) failures = 0;
+            if (this.cursor.completeIndex !== before) failures = 0;
           }
           failure = new StoreError(
             `watch ${this.store}: the node ended the stream`,
@@ -202,6 +204,9 @@ export class StoreWatch implements AsyncIterable<StoreEvent> {
           this.current = undefined;
         }
         if (this.stop.signal.aborted) return;
+        // A stream that stayed up a while was healthy even without changes (an idle store):
+        // its end starts a new series of attempts. Quick failures without progress add up.
+        if (established && Date.now() - establishedAt >= this.establishMs) failures = 0;
         failures++;
         if (failures > this.maxRetries)
           throw new StoreError(
