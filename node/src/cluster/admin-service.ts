@@ -12,7 +12,7 @@ import type { MemberState } from '../gen/broker/v1/MemberState.js';
 import type { StoreMap } from '../gen/broker/v1/StoreMap.js';
 import type { GroupStatusView } from '../replication/index.js';
 import { type ClusterManager, META_GROUP, storeNameOf } from './cluster-manager.js';
-import { ClusterRequestError, toGrpcError } from './errors.js';
+import { ClusterRequestError, OUTCOME_TRAILER, outcomeOf, toGrpcError } from './errors.js';
 import {
   type MemberRecord,
   type StoreRecord,
@@ -251,7 +251,8 @@ export class AdminService {
         generation: x.generation,
         meta_voter: x.metaVoter,
       })),
-      stores: m.stores.map(storeToWire),
+      // A store being deleted is gone for its users already.
+      stores: m.stores.filter((s) => !s.deleting).map(storeToWire),
       meta_leader: leader,
     };
   }
@@ -296,10 +297,13 @@ export class AdminService {
       )) as Res;
     } catch (e) {
       const se = e as grpc.ServiceError;
+      // The meta leader's own verdict travels back in its trailer; a call that broke on the
+      // way has an unknown outcome.
+      const verdict = se.metadata?.get(OUTCOME_TRAILER).length > 0 ? outcomeOf(e) : 'unknown';
       throw new ClusterRequestError(
         se.code ?? grpc.status.UNAVAILABLE,
         `via ${id}: ${se.details ?? se.message}`,
-        'unknown',
+        verdict,
         { cause: e }
       );
     }
@@ -420,7 +424,7 @@ export function groupToWire(st: GroupStatusView): GroupStatus {
     store: storeNameOf(st.group) ?? '',
     role: st.broken ? 'broken' : st.role,
     term: String(st.term),
-    leader: st.leader ?? '',
+    leader: st.leader !== undefined && st.leader !== '' ? parseReplicaId(st.leader).memberId : '',
     commit_index: String(st.commitIndex),
     applied_index: String(st.appliedIndex),
     last_index: String(st.lastIndex),

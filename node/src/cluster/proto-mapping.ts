@@ -132,10 +132,8 @@ export class WireDecoder {
       case 'compare_and_set': {
         const p = o.compare_and_set!;
         const expectedVersion = uint64(p.expected_version, `${at}.expected_version`);
-        if (p.erase) {
-          if (p.value.length > 0) throw bad(`${at}: erase and value exclude each other`);
-          return { op: 'cas', key: this.key(p.key, at), expectedVersion, erase: true };
-        }
+        // With erase set a value, if any, is not used (clients may send `none` there).
+        if (p.erase) return { op: 'cas', key: this.key(p.key, at), expectedVersion, erase: true };
         return {
           op: 'cas',
           key: this.key(p.key, at),
