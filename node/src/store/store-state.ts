@@ -223,6 +223,15 @@ export class StoreState {
       return fail(new StoreOpError('invalid-argument', 'not a store command'));
     }
     const ops = command.ops;
+    // A hand-built command is checked like a decoded one: a bad shape is a rejection.
+    if (!Array.isArray(ops) || ops.length === 0) {
+      return fail(new StoreOpError('invalid-argument', 'a write needs at least one op'));
+    }
+    if (typeof command.publisher !== 'string' || typeof command.nowUnixNs !== 'bigint') {
+      return fail(
+        new StoreOpError('invalid-argument', 'a write needs a publisher and a bigint clock')
+      );
+    }
     const first = ops.length === 1 ? ops[0] : undefined;
     if (first !== undefined && (first.op === 'put' || first.op === 'put_unique')) {
       return this.applySinglePut(index, first, command.nowUnixNs, command.publisher);
@@ -313,6 +322,17 @@ export class StoreState {
     const results: OpResult[] = [];
     const events: StoreEvent[] = [];
     const publisher = cmd.publisher ?? '';
+    // Checked before the first removal: an expire command is not staged.
+    if (
+      !Array.isArray(cmd.keys) ||
+      typeof cmd.nowUnixNs !== 'bigint' ||
+      typeof publisher !== 'string' ||
+      !cmd.keys.every(
+        (k) => typeof k === 'object' && k !== null && typeof k.expiresAtUnixNs === 'bigint'
+      )
+    ) {
+      return fail(new StoreOpError('invalid-argument', 'malformed expire command'));
+    }
     for (const k of cmd.keys) {
       const mk = this.tryMapKey(k.key);
       const e = mk === undefined ? undefined : this.map.get(mk);
