@@ -179,7 +179,31 @@ describe('store - hand-built commands never throw', () => {
     ],
     [
       'an op that is null',
+      { kind: 'write', requestId: '', publisher: '', nowUnixNs: 0n, ops: [null] },
+    ],
+    [
+      'two ops that are null',
       { kind: 'write', requestId: '', publisher: '', nowUnixNs: 0n, ops: [null, null] },
+    ],
+    [
+      'a put without a value',
+      {
+        kind: 'write',
+        requestId: '',
+        publisher: '',
+        nowUnixNs: 0n,
+        ops: [{ op: 'put', key: s('a') }],
+      },
+    ],
+    [
+      'an add without a key',
+      {
+        kind: 'write',
+        requestId: '',
+        publisher: '',
+        nowUnixNs: 0n,
+        ops: [{ op: 'add', value: c(1) }],
+      },
     ],
     ['expire keys not an array', { kind: 'expire', nowUnixNs: 0n, keys: 'x' }],
     ['expire key without deadline', { kind: 'expire', nowUnixNs: 0n, keys: [{ key: s('a') }] }],

@@ -233,7 +233,7 @@ export class StoreState {
       );
     }
     const first = ops.length === 1 ? ops[0] : undefined;
-    if (first !== undefined && (first.op === 'put' || first.op === 'put_unique')) {
+    if (first?.op === 'put' || first?.op === 'put_unique') {
       return this.applySinglePut(index, first, command.nowUnixNs, command.publisher);
     }
     this.beginBatch();
