@@ -227,3 +227,42 @@ describe('store - hand-built commands never throw', () => {
     expect(st.appliedIndex).toBe(2);
   });
 });
+
+describe('store - apply of random hand-built shapes', () => {
+  it('never throws, and a rejection changes nothing (fuzz)', () => {
+    const rng = new Rng(5);
+    const junk = (): unknown =>
+      rng.pick<unknown>([
+        undefined,
+        null,
+        0,
+        -1n,
+        3n,
+        'x',
+        {},
+        [],
+        s('k'),
+        c(1),
+        { kind: 'count', value: -1n },
+        true,
+      ]);
+    const names = ['put', 'put_unique', 'erase', 'clear', 'add', 'subtract', 'cas', 'zap'];
+    const fields = ['op', 'key', 'value', 'expiryNs', 'initType', 'expectedVersion', 'erase'];
+    const st = new StoreState(LIMITS);
+    for (let n = 1; n <= 3000; n++) {
+      const ops = Array.from({ length: 1 + rng.int(3) }, () => {
+        const op: Record<string, unknown> = {
+          op: rng.pick(names),
+          key: rng.pick(KEYS),
+          value: c(rng.int(3)),
+        };
+        for (let f = 0; f < rng.int(3); f++) op[rng.pick(fields)] = junk();
+        return rng.next() < 0.05 ? junk() : op;
+      });
+      const before = contentOf(st.snapshot());
+      const out = st.apply(n, write(ops as StoreOp[]));
+      if (!out.ok) expect(contentOf(st.snapshot())).toBe(before);
+    }
+    expect(st.appliedIndex).toBe(3000);
+  });
+});
