@@ -20,13 +20,13 @@ import {
 } from '../data/index.js';
 import type { Data, SetData } from '../data/index.js';
 
-import { ArithmeticError, addTo, indexInto, subtractFrom, zeroOf } from './arithmetic.js';
+import { ArithmeticError, addTo, depthOf, indexInto, subtractFrom, zeroOf } from './arithmetic.js';
 import type { Measure } from './arithmetic.js';
 import type { Entry } from './entry.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import type { Deadline } from './expiry-queue.js';
 import { StoreInvariantError, StoreOpError } from './errors.js';
-import { LIMIT_FLAGS, validateStoreLimits } from './limits.js';
+import { LIMIT_FLAGS, limitError, validateStoreLimits } from './limits.js';
 import type { StoreLimits } from './limits.js';
 import { readSnapshot, writeSnapshot } from './snapshot-codec.js';
 import type {
@@ -38,25 +38,6 @@ import type {
   StoreOp,
   StoredValue,
 } from './types.js';
-
-/** A scalar has depth 0; a container one more than its deepest element. */
-export function depthOf(d: Data): number {
-  switch (d.kind) {
-    case 'set':
-    case 'vector': {
-      let m = 0;
-      for (const e of d.elements) m = Math.max(m, depthOf(e));
-      return m + 1;
-    }
-    case 'table': {
-      let m = 0;
-      for (const e of d.entries) m = Math.max(m, depthOf(e.key), depthOf(e.value));
-      return m + 1;
-    }
-    default:
-      return 0;
-  }
-}
 
 /** A key that failed its checks: the error to return. */
 type KeyCheck = { mk: string; bytes: number } | StoreOpError;
@@ -413,7 +394,7 @@ export class StoreState {
       case 'subtract': {
         const k = this.checkKey(op.key, i);
         const old = this.lookupStaged(k.mk);
-        this.checkArgument(op.value, i);
+        this.checkValue(op.value, i); // the argument must be a valid value too
         const expiresAt = deadline(now, op.expiryNs, i);
         let base: Data;
         let baseBytes: number;
@@ -658,11 +639,6 @@ export class StoreState {
     return r.bytes;
   }
 
-  /** Checks an add/subtract argument is a valid value (its effect is checked by the result). */
-  private checkArgument(value: Data, i: number): void {
-    this.checkValue(value, i);
-  }
-
   private checkBatchLimits(): void {
     this.checkLimits(this.stagedKeys, this.stagedBytes);
   }
@@ -813,14 +789,6 @@ function deadline(now: bigint, expiryNs: bigint | undefined, i: number): bigint 
     );
   }
   return at;
-}
-
-function limitError(limit: keyof StoreLimits, max: number, what: string, i?: number): StoreOpError {
-  return new StoreOpError(
-    'resource-exhausted',
-    `${LIMIT_FLAGS[limit]} (${max}) exceeded: ${what}`,
-    i
-  );
 }
 
 function fail(error: StoreOpError): ApplyOutcome {
