@@ -39,12 +39,12 @@ import type {
   StoredValue,
 } from './types.js';
 
-/** A key that failed its checks: the error to return. */
+/** An encoded key (its map key) or value (mk '') and its size, or why it was rejected. */
 type KeyCheck = { mk: string; bytes: number } | StoreOpError;
 
 export class StoreState {
   private readonly limits: StoreLimits;
-  /** Invariant: map key = `keyString(entry.key)`; no entry has expired by an applied command. */
+  /** Invariant: each entry is stored under the Latin-1 form of its key's binary encoding. */
   private readonly map = new Map<string, Entry>();
   /** Invariant: the sum of keyBytes + valueBytes over `map`. */
   private totalBytes = 0;
