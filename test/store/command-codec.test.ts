@@ -279,3 +279,51 @@ describe('store - command encoding validates', () => {
     expect(encodeCommand(writeOf([{ op: 'clear' }]))[0]).toBe(COMMAND_FORMAT_VERSION);
   });
 });
+
+describe('store - command encoding of garbage', () => {
+  it('throws only StoreCommandError on random hand-built shapes (fuzz)', () => {
+    const rng = new Rng(99);
+    const junk = (): unknown =>
+      rng.pick<unknown>([
+        undefined,
+        null,
+        0,
+        -1n,
+        5n,
+        'put',
+        'x',
+        {},
+        [],
+        s('k'),
+        c(1),
+        { kind: 'count', value: -1n },
+        Symbol('s'),
+        { op: 'put' },
+        true,
+      ]);
+    const fields = ['op', 'key', 'value', 'expiryNs', 'initType', 'expectedVersion', 'erase'];
+    const ops = ['put', 'put_unique', 'erase', 'clear', 'add', 'subtract', 'cas', 'nope', 7n];
+    for (let n = 0; n < 3000; n++) {
+      const op: Record<string, unknown> = { op: rng.pick(ops), key: s('k'), value: c(1) };
+      for (let f = 0; f < rng.int(4); f++) op[rng.pick(fields)] = junk();
+      const cmd: Record<string, unknown> =
+        rng.next() < 0.8
+          ? {
+              kind: 'write',
+              requestId: 'r',
+              publisher: 'p',
+              nowUnixNs: 0n,
+              ops: [rng.next() < 0.1 ? junk() : op],
+            }
+          : { kind: 'expire', nowUnixNs: 0n, keys: [{ key: junk(), expiresAtUnixNs: junk() }] };
+      if (rng.next() < 0.2)
+        cmd[rng.pick(['kind', 'requestId', 'publisher', 'nowUnixNs', 'ops', 'keys'])] = junk();
+      try {
+        const b = encodeCommand(cmd as unknown as StoreCommand);
+        expect(encodeCommand(decodeCommand(b))).toEqual(b);
+      } catch (e) {
+        if (!(e instanceof StoreCommandError)) throw e;
+      }
+    }
+  });
+});

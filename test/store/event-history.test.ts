@@ -85,3 +85,42 @@ describe('store - event history', () => {
     expect(seen).toEqual(Array.from({ length: 50 }, (_x, n) => `${n + 1}`));
   });
 });
+
+describe('store - event history pages', () => {
+  const h = new EventHistory(100);
+  h.append([ev(1)], 1);
+  h.append([ev(2, 'a'), ev(2, 'b'), ev(2, 'c')], 2);
+  h.append([ev(3)], 3);
+  h.append([], 4);
+  const pageOf = (from: number, max: number): string => {
+    const p = h.page(from, max);
+    return 'compacted' in p
+      ? 'compacted'
+      : `${p.events.map((e) => e.index).join(',')} through ${p.throughIndex}`;
+  };
+  it.each<[number, number, string]>([
+    [1, 10, '1,2,2,2,3 through 4'],
+    [1, 1, '1 through 1'],
+    [1, 2, '1 through 1'],
+    [1, 4, '1,2,2,2 through 2'],
+    [2, 1, '2,2,2 through 2'],
+    [3, 1, '3 through 4'],
+    [4, 1, ' through 4'],
+  ])('from %i at most %i: %s', (from, max, want) => {
+    expect(pageOf(from, max)).toBe(want);
+  });
+
+  it('paging from each page end + 1 yields every event once', () => {
+    for (const max of [1, 2, 3, 5]) {
+      const seen: number[] = [];
+      let from = 1;
+      for (let guard = 0; guard < 20 && from <= h.throughIndex; guard++) {
+        const p = h.page(from, max);
+        if ('compacted' in p) throw new Error('compacted');
+        seen.push(...p.events.map((e) => e.index));
+        from = p.throughIndex + 1;
+      }
+      expect(seen).toEqual([1, 2, 2, 2, 3]);
+    }
+  });
+});

@@ -637,3 +637,46 @@ describe('store - limits', () => {
     expect(h.state.bytes).toBe(0);
   });
 });
+
+describe('store - incremental sizes', () => {
+  const counts = (n: number): Data[] => Array.from({ length: n }, (_x, k) => c(k));
+  it.each<[string, Data, 'add' | 'subtract', Data]>([
+    ['a set growing past 127 elements', data.set(counts(127)), 'add', c(1000)],
+    ['a set shrinking below 128 elements', data.set(counts(128)), 'subtract', c(5)],
+    ['a vector growing past 127 elements', data.vector(counts(127)), 'add', s('x')],
+    ['a vector popping below 128 elements', data.vector(counts(128)), 'subtract', c(0)],
+    [
+      'a table growing past 127 entries',
+      data.table(counts(127).map((k): [Data, Data] => [k, k])),
+      'add',
+      vec(c(999), s('v')),
+    ],
+    [
+      'a table shrinking below 128 entries',
+      data.table(counts(128).map((k): [Data, Data] => [k, k])),
+      'subtract',
+      c(3),
+    ],
+    [
+      'a table overwrite with a larger value',
+      data.table([[c(1), c(1)]]),
+      'add',
+      vec(c(1), s('longer value')),
+    ],
+    ['a string growing past 127 bytes', s('x'.repeat(120)), 'add', s('é'.repeat(10))],
+  ])('%s: bytes match a full encoding', (_n, stored, op, arg) => {
+    const h = new Harness();
+    h.ok({ op: 'put', key: s('k'), value: stored });
+    h.ok({ op, key: s('k'), value: arg });
+    expect(h.state.bytes).toBe(StoreState.restore(h.state.snapshot(), LIMITS).bytes);
+    const fresh = new Harness();
+    fresh.ok({ op: 'put', key: s('k'), value: h.state.get(s('k'))?.value as Data });
+    expect(h.state.bytes).toBe(fresh.state.bytes);
+  });
+
+  it('an add with an expiry reports it in its event (Broker reports none)', () => {
+    const h = new Harness();
+    const out = h.ok({ op: 'add', key: s('n'), value: c(1), expiryNs: 7n });
+    expect(show(out.events)).toEqual(['insert "n"=1 exp=7 @1 by peer-1']);
+  });
+});

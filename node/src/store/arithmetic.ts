@@ -328,3 +328,22 @@ export function indexInto(stored: Data, index: Data): Data | undefined {
       return stored;
   }
 }
+
+/** A scalar has depth 0; a container one more than its deepest element. */
+export function depthOf(d: Data): number {
+  switch (d.kind) {
+    case 'set':
+    case 'vector': {
+      let m = 0;
+      for (const e of d.elements) m = Math.max(m, depthOf(e));
+      return m + 1;
+    }
+    case 'table': {
+      let m = 0;
+      for (const e of d.entries) m = Math.max(m, depthOf(e.key), depthOf(e.value));
+      return m + 1;
+    }
+    default:
+      return 0;
+  }
+}

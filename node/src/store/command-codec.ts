@@ -91,6 +91,13 @@ function fail(message: string, cause?: unknown): never {
   throw new StoreCommandError(message, cause === undefined ? undefined : { cause });
 }
 
+/** Any input, shown safely in a message (JSON.stringify throws on a bigint). */
+function describe(x: unknown): string {
+  if (typeof x === 'string') return JSON.stringify(x);
+  if (typeof x === 'object' && x !== null) return 'an object';
+  return String(x);
+}
+
 function checkInt64(what: string, x: unknown): bigint {
   if (typeof x !== 'bigint' || x < MIN_INT64 || x > MAX_INT64) {
     fail(`${what} must be a bigint in int64 range, got ${String(x)}`);
@@ -121,10 +128,11 @@ function isKind(x: unknown): x is DataKind {
 
 /** Checks the parts of an op that the byte layout does not make impossible. */
 function checkOp(op: StoreOp, i: number): void {
-  const where = `op ${i} (${String((op as { op?: unknown }).op)})`;
   if (typeof op !== 'object' || op === null || !Object.hasOwn(TAG_OF, op.op)) {
-    fail(`op ${i}: unknown operation ${JSON.stringify((op as { op?: unknown } | null)?.op)}`);
+    const name = typeof op === 'object' && op !== null ? (op as { op?: unknown }).op : op;
+    fail(`op ${i}: unknown operation ${describe(name)}`);
   }
+  const where = `op ${i} (${op.op})`;
   if (op.op === 'clear') return;
   if (typeof op.key !== 'object' || op.key === null) fail(`${where}: key is missing`);
   switch (op.op) {
@@ -132,7 +140,7 @@ function checkOp(op: StoreOp, i: number): void {
       return;
     case 'add':
       if (op.initType !== undefined && !isKind(op.initType)) {
-        fail(`${where}: initType ${JSON.stringify(op.initType)} is not a data kind`);
+        fail(`${where}: initType ${describe(op.initType)} is not a data kind`);
       }
       break;
     case 'cas': {
@@ -201,11 +209,12 @@ export function encodeCommand(cmd: StoreCommand): Uint8Array {
     w.varuint(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i] as ExpiredKey;
+      if (typeof k !== 'object' || k === null) fail(`expire key ${i} must be an object`);
       writeData(w, `expire key ${i}`, k.key);
       w.i64(checkInt64(`expire key ${i} expiresAtUnixNs`, k.expiresAtUnixNs));
     }
   } else {
-    fail(`unknown command kind ${JSON.stringify((cmd as { kind?: unknown }).kind)}`);
+    fail(`unknown command kind ${describe((cmd as { kind?: unknown }).kind)}`);
   }
   return w.finish();
 }

@@ -103,22 +103,50 @@ export class EventHistory {
    * 1: a `fromIndex` below 1 means 1.
    */
   since(fromIndex: number): StoreEvent[] | { compacted: true; oldest: number } {
+    const p = this.page(fromIndex, Infinity);
+    return 'compacted' in p ? p : p.events;
+  }
+
+  /**
+   * Like {@link EventHistory.since}, at most about `max` events: the page ends at an index
+   * boundary, so a watcher that resumes from `throughIndex + 1` misses nothing and sees
+   * nothing twice. (An index with more than `max` events comes whole, alone.)
+   */
+  page(
+    fromIndex: number,
+    max: number
+  ): { events: StoreEvent[]; throughIndex: number } | { compacted: true; oldest: number } {
     const from = Math.max(1, Math.floor(fromIndex));
-    if (Number.isNaN(from)) return { compacted: true, oldest: this.complete };
-    if (from < this.complete) return { compacted: true, oldest: this.complete };
-    // Binary search the first retained event with index >= from.
+    if (Number.isNaN(from) || from < this.complete) {
+      return { compacted: true, oldest: this.complete };
+    }
     const cap = this.maxEvents;
+    const at = (i: number): StoreEvent => this.ring[(this.head + i) % cap] as StoreEvent;
+    // Binary search the first retained event with index >= from.
     let lo = 0;
     let hi = this.len;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.ring[(this.head + mid) % cap] as StoreEvent).index < from) lo = mid + 1;
+      if (at(mid).index < from) lo = mid + 1;
       else hi = mid;
     }
-    const out: StoreEvent[] = new Array<StoreEvent>(this.len - lo);
-    for (let i = lo; i < this.len; i++) {
-      out[i - lo] = this.ring[(this.head + i) % cap] as StoreEvent;
+    let end = this.len;
+    let through = this.through;
+    if (end - lo > max) {
+      end = lo + Math.max(1, Math.floor(max));
+      // Back up to the start of the index the cut falls in, or forward to its end when that
+      // index is the first of the page.
+      const cut = at(end - 1).index;
+      if (end < this.len && at(end).index === cut) {
+        let b = end;
+        while (b > lo && at(b - 1).index === cut) b--;
+        if (b > lo) end = b;
+        else while (end < this.len && at(end).index === cut) end++;
+      }
+      through = at(end - 1).index;
     }
-    return out;
+    const events: StoreEvent[] = new Array<StoreEvent>(end - lo);
+    for (let i = lo; i < end; i++) events[i - lo] = at(i);
+    return { events, throughIndex: through };
   }
 }

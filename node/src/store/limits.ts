@@ -4,7 +4,7 @@
  */
 import { MAX_BYTES_CEILING, MAX_DEPTH_CEILING } from '../data/index.js';
 
-import { StoreInvariantError } from './errors.js';
+import { StoreInvariantError, StoreOpError } from './errors.js';
 
 /** Limits of one store; every field is a positive integer (maxDepth may be 0). */
 export interface StoreLimits {
@@ -67,4 +67,18 @@ export function validateStoreLimits(limits: StoreLimits): StoreLimits {
     maxBytes: check('maxBytes', 1, MAX_STORE_BYTES_CEILING),
     maxDepth: check('maxDepth', 0, MAX_DEPTH_CEILING),
   });
+}
+
+/** The rejection of a write that would cross `limit`, naming its flag. */
+export function limitError(
+  limit: keyof StoreLimits,
+  max: number,
+  what: string,
+  i?: number
+): StoreOpError {
+  return new StoreOpError(
+    'resource-exhausted',
+    `${LIMIT_FLAGS[limit]} (${max}) exceeded: ${what}`,
+    i
+  );
 }

@@ -20,13 +20,13 @@ import {
 } from '../data/index.js';
 import type { Data, SetData } from '../data/index.js';
 
-import { ArithmeticError, addTo, indexInto, subtractFrom, zeroOf } from './arithmetic.js';
+import { ArithmeticError, addTo, depthOf, indexInto, subtractFrom, zeroOf } from './arithmetic.js';
 import type { Measure } from './arithmetic.js';
 import type { Entry } from './entry.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import type { Deadline } from './expiry-queue.js';
 import { StoreInvariantError, StoreOpError } from './errors.js';
-import { LIMIT_FLAGS, validateStoreLimits } from './limits.js';
+import { LIMIT_FLAGS, limitError, validateStoreLimits } from './limits.js';
 import type { StoreLimits } from './limits.js';
 import { readSnapshot, writeSnapshot } from './snapshot-codec.js';
 import type {
@@ -39,31 +39,12 @@ import type {
   StoredValue,
 } from './types.js';
 
-/** A scalar has depth 0; a container one more than its deepest element. */
-export function depthOf(d: Data): number {
-  switch (d.kind) {
-    case 'set':
-    case 'vector': {
-      let m = 0;
-      for (const e of d.elements) m = Math.max(m, depthOf(e));
-      return m + 1;
-    }
-    case 'table': {
-      let m = 0;
-      for (const e of d.entries) m = Math.max(m, depthOf(e.key), depthOf(e.value));
-      return m + 1;
-    }
-    default:
-      return 0;
-  }
-}
-
-/** A key that failed its checks: the error to return. */
+/** An encoded key (its map key) or value (mk '') and its size, or why it was rejected. */
 type KeyCheck = { mk: string; bytes: number } | StoreOpError;
 
 export class StoreState {
   private readonly limits: StoreLimits;
-  /** Invariant: map key = `keyString(entry.key)`; no entry has expired by an applied command. */
+  /** Invariant: each entry is stored under the Latin-1 form of its key's binary encoding. */
   private readonly map = new Map<string, Entry>();
   /** Invariant: the sum of keyBytes + valueBytes over `map`. */
   private totalBytes = 0;
@@ -223,8 +204,17 @@ export class StoreState {
       return fail(new StoreOpError('invalid-argument', 'not a store command'));
     }
     const ops = command.ops;
+    // A hand-built command is checked like a decoded one: a bad shape is a rejection.
+    if (!Array.isArray(ops) || ops.length === 0) {
+      return fail(new StoreOpError('invalid-argument', 'a write needs at least one op'));
+    }
+    if (typeof command.publisher !== 'string' || typeof command.nowUnixNs !== 'bigint') {
+      return fail(
+        new StoreOpError('invalid-argument', 'a write needs a publisher and a bigint clock')
+      );
+    }
     const first = ops.length === 1 ? ops[0] : undefined;
-    if (first !== undefined && (first.op === 'put' || first.op === 'put_unique')) {
+    if (first?.op === 'put' || first?.op === 'put_unique') {
       return this.applySinglePut(index, first, command.nowUnixNs, command.publisher);
     }
     this.beginBatch();
@@ -313,6 +303,17 @@ export class StoreState {
     const results: OpResult[] = [];
     const events: StoreEvent[] = [];
     const publisher = cmd.publisher ?? '';
+    // Checked before the first removal: an expire command is not staged.
+    if (
+      !Array.isArray(cmd.keys) ||
+      typeof cmd.nowUnixNs !== 'bigint' ||
+      typeof publisher !== 'string' ||
+      !cmd.keys.every(
+        (k) => typeof k === 'object' && k !== null && typeof k.expiresAtUnixNs === 'bigint'
+      )
+    ) {
+      return fail(new StoreOpError('invalid-argument', 'malformed expire command'));
+    }
     for (const k of cmd.keys) {
       const mk = this.tryMapKey(k.key);
       const e = mk === undefined ? undefined : this.map.get(mk);
@@ -393,7 +394,7 @@ export class StoreState {
       case 'subtract': {
         const k = this.checkKey(op.key, i);
         const old = this.lookupStaged(k.mk);
-        this.checkArgument(op.value, i);
+        this.checkValue(op.value, i); // the argument must be a valid value too
         const expiresAt = deadline(now, op.expiryNs, i);
         let base: Data;
         let baseBytes: number;
@@ -638,11 +639,6 @@ export class StoreState {
     return r.bytes;
   }
 
-  /** Checks an add/subtract argument is a valid value (its effect is checked by the result). */
-  private checkArgument(value: Data, i: number): void {
-    this.checkValue(value, i);
-  }
-
   private checkBatchLimits(): void {
     this.checkLimits(this.stagedKeys, this.stagedBytes);
   }
@@ -793,14 +789,6 @@ function deadline(now: bigint, expiryNs: bigint | undefined, i: number): bigint 
     );
   }
   return at;
-}
-
-function limitError(limit: keyof StoreLimits, max: number, what: string, i?: number): StoreOpError {
-  return new StoreOpError(
-    'resource-exhausted',
-    `${LIMIT_FLAGS[limit]} (${max}) exceeded: ${what}`,
-    i
-  );
 }
 
 function fail(error: StoreOpError): ApplyOutcome {
