@@ -176,9 +176,10 @@ export function loadStoreConfig(v: FlagValues, peerCount: number): StoreConfig {
     seen.add(s);
   }
   let metaVoters = num(v, 'meta-voters');
-  if (metaVoters === 0) metaVoters = peerCount >= 5 ? 5 : Math.min(3, peerCount);
-  if (metaVoters % 2 === 0)
+  if (metaVoters !== 0 && metaVoters % 2 === 0)
     throw new ConfigError(`--meta-voters: ${metaVoters} is even; use 1, 3 or 5`);
+  // Default: 5 with five or more peers, 3 with three or four, else every peer.
+  if (metaVoters === 0) metaVoters = peerCount >= 5 ? 5 : Math.min(3, peerCount);
   const faultFile = v.get('fault-file');
   return {
     declaredStores: stores,
