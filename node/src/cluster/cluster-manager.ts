@@ -18,7 +18,15 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger, NodeConfig } from '../config/index.js';
 import type { ConfChangeSingle } from '../raft/index.js';
 import {
+  EntryTooLargeError,
+  GroupClosedError,
   type GroupStatusView,
+  NotLeaderError,
+  ProposalRejectedError,
+  ProposalTimeoutError,
+  ReadIndexTimeoutError,
+  ReplicaBrokenError,
+  ReplicaBusyError,
   ReplicaHost,
   type ReplicationObserver,
 } from '../replication/index.js';
@@ -641,31 +649,19 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 /** The host's named errors as request errors with an outcome. */
 export function mapHostError(e: unknown): ClusterRequestError {
   if (e instanceof ClusterRequestError) return e;
-  const name = (e as Error)?.name ?? '';
   const msg = (e as Error)?.message ?? String(e);
-  switch (name) {
-    case 'NotLeaderError':
-      return new ClusterRequestError(
-        grpc.status.UNAVAILABLE,
-        `not the leader: ${msg}`,
-        'not-applied',
-        { cause: e }
-      );
-    case 'ProposalRejectedError':
-    case 'ProposalDroppedError':
-      return new ClusterRequestError(grpc.status.UNAVAILABLE, msg, 'not-applied', { cause: e });
-    case 'ProposalBusyError':
-    case 'BusyError':
-      return new ClusterRequestError(grpc.status.RESOURCE_EXHAUSTED, msg, 'not-applied', {
-        cause: e,
-      });
-    case 'ProposalTimeoutError':
-      return new ClusterRequestError(grpc.status.DEADLINE_EXCEEDED, msg, 'unknown', { cause: e });
-    case 'GroupClosedError':
-      return new ClusterRequestError(grpc.status.UNAVAILABLE, msg, 'unknown', { cause: e });
-    default:
-      return new ClusterRequestError(grpc.status.INTERNAL, `internal error: ${msg}`, 'unknown', {
-        cause: e,
-      });
-  }
+  const as = (code: grpc.status, outcome: 'not-applied' | 'unknown'): ClusterRequestError =>
+    new ClusterRequestError(code, msg, outcome, { cause: e });
+  if (e instanceof NotLeaderError || e instanceof ProposalRejectedError)
+    return as(grpc.status.UNAVAILABLE, 'not-applied');
+  if (e instanceof ReplicaBrokenError) return as(grpc.status.UNAVAILABLE, 'not-applied');
+  if (e instanceof ReplicaBusyError || e instanceof EntryTooLargeError)
+    return as(grpc.status.RESOURCE_EXHAUSTED, 'not-applied');
+  if (e instanceof ProposalTimeoutError) return as(grpc.status.DEADLINE_EXCEEDED, 'unknown');
+  // A read whose leadership check did not complete changed nothing.
+  if (e instanceof ReadIndexTimeoutError) return as(grpc.status.DEADLINE_EXCEEDED, 'not-applied');
+  if (e instanceof GroupClosedError) return as(grpc.status.UNAVAILABLE, e.outcome);
+  return new ClusterRequestError(grpc.status.INTERNAL, `internal error: ${msg}`, 'unknown', {
+    cause: e,
+  });
 }
