@@ -48,7 +48,7 @@ bench-pubsub: build ## benchmark: pub/sub throughput and latency across real bro
 	node dist/bench/pubsub-bench.js $(ARGS)
 
 test-unit: deps ## run only the pure unit and scripted tests
-	npm test -- test/raft test/storage test/lincheck test/data test/pubsub
+	npm test -- test/raft test/storage test/lincheck test/data test/pubsub test/store test/cluster-map test/replication test/client-store
 
 test-raft: deps ## run only the Raft library tests (paper sections, golden scripts, randomized)
 	npm test -- test/raft
