@@ -14,6 +14,7 @@ import { type Mesh, startMesh } from '../../node/src/dev/index.js';
 import type { WatchResponse__Output } from '../../node/src/gen/broker/v1/WatchResponse.js';
 import { ensureBuilt } from './support/ensure-built.js';
 import { collect } from './support/mesh-client.js';
+import { scrape, sumOf } from './support/prometheus-text.js';
 import { StoreRpc, failureOf, op } from './support/store-rpc.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -308,6 +309,30 @@ describe('expiry, events and watch', () => {
     expect(indexes.filter((i) => more.includes(i))).toEqual(more);
     expect(new Set(indexes).size).toBe(indexes.length);
     expect(indexes.every((i) => i > from)).toBe(true);
+  });
+});
+
+describe('metrics', () => {
+  it('every peer exports its groups over HTTP, labelled by store; one leader per group', async () => {
+    await rpc[0]!.write('kv', [op.put(s('m'), c(1))]);
+    const all = await Promise.all(mesh.nodes.map((n) => scrape(n.http!)));
+    for (const samples of all) {
+      expect(samples.some((x) => x.name === 'broker_raft_term' && x.labels['store'] === 'kv')).toBe(
+        true
+      );
+      expect(
+        samples.some((x) => x.name === 'broker_raft_term' && x.labels['store'] === 'meta')
+      ).toBe(true);
+      expect(sumOf(samples, 'broker_raft_fsync_seconds_count')).toBeGreaterThan(0);
+    }
+    const leaders = all.map((x) => sumOf(x, 'broker_raft_is_leader', { store: 'kv' }));
+    expect(leaders.reduce((a, b) => a + b, 0)).toBe(1);
+    const l = leaders.indexOf(1);
+    expect(
+      sumOf(all[l]!, 'broker_store_proposals_total', { store: 'kv', outcome: 'applied' })
+    ).toBeGreaterThan(0);
+    expect(sumOf(all[l]!, 'broker_store_apply_seconds_count', { store: 'kv' })).toBeGreaterThan(0);
+    expect(sumOf(all[(l + 1) % 3]!, 'broker_store_keys', { store: 'kv' })).toBeGreaterThan(0);
   });
 });
 
