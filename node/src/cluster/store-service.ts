@@ -17,7 +17,7 @@ import type { WatchResponse } from '../gen/broker/v1/WatchResponse.js';
 import type { WriteRequest__Output } from '../gen/broker/v1/WriteRequest.js';
 import type { WriteResponse } from '../gen/broker/v1/WriteResponse.js';
 import { type ApplyOutcome, type StoreEvent, encodeCommand } from '../store/index.js';
-import { type ClusterManager, mapHostError } from './cluster-manager.js';
+import { type ClusterManager, META_GROUP, mapHostError } from './cluster-manager.js';
 import { ClusterRequestError, outcomeOf, toGrpcError } from './errors.js';
 import { parseReplicaId } from './map/index.js';
 import { FORWARDED_HEADER, unary } from './peer-calls.js';
@@ -80,15 +80,31 @@ export class StoreService {
     return Math.max(1, Math.min(this.config.requestTimeoutMs, left));
   }
 
-  private storeOrThrow(name: string): string {
-    if (this.cluster.phase !== 'running')
+  /**
+   * The group of a store. A store this peer's map does not know may be newer than the map
+   * replica (a peer that is catching up): the map is confirmed with a ReadIndex on the meta
+   * group before the answer is NOT_FOUND.
+   */
+  private async storeOrThrow(name: string, timeoutMs: number): Promise<string> {
+    if (this.cluster.phase !== 'running' || this.cluster.map.state.clusterId === '')
       throw new ClusterRequestError(
         grpc.status.UNAVAILABLE,
-        `the cluster is ${this.cluster.describe()}`
+        `this peer has no cluster map yet (${this.cluster.describe()})`
       );
     if (typeof name !== 'string' || name === '')
       throw new ClusterRequestError(grpc.status.INVALID_ARGUMENT, 'store: missing');
-    const s = this.cluster.map.store(name);
+    let s = this.cluster.map.store(name);
+    if (s === undefined || s.deleting) {
+      try {
+        await this.cluster.replicaHost.readIndex(META_GROUP, { timeoutMs });
+      } catch (e) {
+        throw new ClusterRequestError(
+          grpc.status.UNAVAILABLE,
+          `store ${JSON.stringify(name)} is unknown here and the cluster map could not be confirmed: ${(e as Error).message}`
+        );
+      }
+      s = this.cluster.map.store(name);
+    }
     if (s === undefined || s.deleting)
       throw new ClusterRequestError(
         grpc.status.NOT_FOUND,
@@ -124,9 +140,9 @@ export class StoreService {
     md: grpc.Metadata,
     deadline: grpc.Deadline
   ): Promise<WriteResponse> {
-    const group = this.storeOrThrow(req.store);
-    const ops = this.decoder.ops(req.ops);
     const timeoutMs = this.timeoutMs(deadline);
+    const group = await this.storeOrThrow(req.store, timeoutMs);
+    const ops = this.decoder.ops(req.ops);
     const h = this.cluster.replicaHost;
     if (h.hasGroup(group) && this.cluster.isLeader(group)) {
       const bytes = encodeCommand({
@@ -179,9 +195,9 @@ export class StoreService {
     md: grpc.Metadata,
     deadline: grpc.Deadline
   ): Promise<ReadResponse> {
-    const group = this.storeOrThrow(req.store);
-    const queries = this.decoder.reads(req.ops);
     const timeoutMs = this.timeoutMs(deadline);
+    const group = await this.storeOrThrow(req.store, timeoutMs);
+    const queries = this.decoder.reads(req.ops);
     const h = this.cluster.replicaHost;
     const local = this.cluster.storeReplica(req.store);
     if (h.hasGroup(group) && local !== undefined) {
@@ -244,7 +260,7 @@ export class StoreService {
     const req = call.request;
     let group: string;
     try {
-      group = this.storeOrThrow(req.store);
+      group = await this.storeOrThrow(req.store, this.config.requestTimeoutMs);
     } catch (e) {
       call.destroy(toGrpcError(e));
       return;

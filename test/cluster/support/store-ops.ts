@@ -47,7 +47,9 @@ export function describeError(e: unknown): string {
   if (typeof s.code !== 'number') return String(e);
   const trailer = s.metadata?.get(OUTCOME_TRAILER)[0];
   const code = grpc.status[s.code] ?? String(s.code);
-  return trailer === undefined ? code : `${code} ${String(trailer)}`;
+  // INTERNAL is a bug somewhere: keep its text in the report.
+  const why = s.code === grpc.status.INTERNAL ? ` (${String(s.details).slice(0, 120)})` : '';
+  return (trailer === undefined ? code : `${code} ${String(trailer)}`) + why;
 }
 
 /**
