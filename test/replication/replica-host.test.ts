@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import {
+  GroupClosedError,
   NotLeaderError,
+  ReadIndexTimeoutError,
   ReplicaBusyError,
   ProposalTimeoutError,
   ReplicationConfigError,
@@ -174,6 +176,25 @@ describe('replica host - bounds and outcomes', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProposalTimeoutError);
     expect((err as ProposalTimeoutError).outcome).toBe('unknown');
+  });
+
+  it('a read that cannot be confirmed times out; close() fails pending proposals as outcome unknown', async () => {
+    await startThree();
+    const leader = await cluster.leaderOf(G);
+    for (const id of IDS) if (id !== leader) cluster.block(leader, id);
+    const host = cluster.member(leader).host;
+    const pending = host
+      .propose(G, cmd({ op: 'add', n: 1 }), { timeoutMs: 60_000 })
+      .catch((e: unknown) => e);
+    const read = await host.readIndex(G, { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(read).toBeInstanceOf(ReadIndexTimeoutError);
+    await cluster.stop(leader);
+    const err = await pending;
+    expect(err).toBeInstanceOf(GroupClosedError);
+    expect((err as GroupClosedError).outcome).toBe('unknown');
+    await expect(host.propose(G, cmd({ op: 'add', n: 1 }), { timeoutMs: 1000 })).rejects.toThrow(
+      GroupClosedError
+    );
   });
 
   it('refuses to start without a secret or a peer identity hook, and rejects bad option values by name', async () => {
