@@ -202,6 +202,7 @@ export class ReplicaHost {
 
   /** The loop: running iff a round is in progress; `again` asks for one more. */
   private running: Promise<void> | undefined;
+  private flushScheduled = false;
   private again = false;
   private closed = false;
   /** Set once the WAL failed: the host stops (the process should restart and recover). */
@@ -456,7 +457,7 @@ export class ReplicaHost {
           `proposal of ${data.length} bytes exceeds the largest entry (${this.o.maxEntryBytes} bytes)`
         );
       }
-      return this.proposeOn(rep, 'normal', o.timeoutMs, (node) => node.propose(data));
+      return this.proposeOn(rep, 'normal', o.timeoutMs, data);
     } catch (e) {
       return Promise.reject(e as Error);
     }
@@ -465,9 +466,7 @@ export class ReplicaHost {
   proposeConfChange(group: string, cc: ConfChangeV2, o: { timeoutMs: number }): Promise<ConfState> {
     try {
       const rep = this.usable(group);
-      return this.proposeOn(rep, 'conf', o.timeoutMs, (node) => node.proposeConfChange(cc)).then(
-        (r) => r.result as ConfState
-      );
+      return this.proposeOn(rep, 'conf', o.timeoutMs, cc).then((r) => r.result as ConfState);
     } catch (e) {
       return Promise.reject(e as Error);
     }
@@ -477,11 +476,11 @@ export class ReplicaHost {
     rep: Replica,
     kind: 'normal' | 'conf',
     timeoutMs: number,
-    propose: (node: RawNode) => { index: number; term: number } | undefined
+    data: Uint8Array | ConfChangeV2
   ): Promise<{ index: number; result: unknown }> {
     checkTimeout(timeoutMs);
     const node = rep.node;
-    if (rep.proposals.size >= this.o.maxPendingProposals) {
+    if (rep.proposals.size + rep.queued.length >= this.o.maxPendingProposals) {
       this.count(rep.group, 'busy');
       throw new ReplicaBusyError(
         rep.group,
@@ -494,9 +493,17 @@ export class ReplicaHost {
       this.count(rep.group, 'not-leader');
       throw new NotLeaderError(rep.group, this.knownLeader(rep));
     }
+    const d = deferred<{ index: number; result: unknown }>();
+    const startedMs = performance.now();
+    if (kind === 'normal') {
+      // Proposals of one event-loop turn are stepped together (one append per follower).
+      rep.queued.push({ data: data as Uint8Array, d, timeoutMs, startedMs });
+      this.scheduleFlush();
+      return d.promise;
+    }
     let pos: { index: number; term: number } | undefined;
     try {
-      pos = propose(node);
+      pos = node.proposeConfChange(data as ConfChangeV2);
     } catch (e) {
       if (e instanceof ProposalDroppedError) {
         this.count(rep.group, 'rejected');
@@ -508,7 +515,72 @@ export class ReplicaHost {
       this.count(rep.group, 'not-leader');
       throw new NotLeaderError(rep.group, this.knownLeader(rep));
     }
-    const { index, term } = pos;
+    this.register(rep, pos.index, pos.term, kind, d, timeoutMs, startedMs);
+    this.kick();
+    return d.promise;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushProposals();
+    });
+  }
+
+  /** Steps every group's queued proposals as one batch each (all or nothing, per group). */
+  private flushProposals(): void {
+    for (const rep of this.replicas.values()) {
+      if (rep.queued.length === 0) continue;
+      const batch = rep.queued.splice(0);
+      const fail = (e: Error): void => {
+        for (const q of batch) q.d.reject(e);
+      };
+      if (this.closed || this.failure !== undefined || rep.closing !== undefined) {
+        fail(new GroupClosedError(`group ${rep.group} was closed before the proposal was made`));
+        continue;
+      }
+      if (rep.broken !== undefined) {
+        fail(new ReplicaBrokenError(`group ${rep.group} is being rebuilt: ${rep.broken}`));
+        continue;
+      }
+      const node = rep.node;
+      let range: { first: number; last: number; term: number } | undefined;
+      try {
+        range =
+          node !== undefined && node.basicStatus().softState.state === StateType.Leader
+            ? node.proposeBatch(batch.map((q) => q.data))
+            : undefined;
+      } catch (e) {
+        if (!(e instanceof ProposalDroppedError)) throw e;
+        for (const _ of batch) this.count(rep.group, 'rejected');
+        fail(new ProposalRejectedError(`group ${rep.group}: ${e.message}`, { cause: e }));
+        continue;
+      }
+      if (range === undefined) {
+        for (const _ of batch) this.count(rep.group, 'not-leader');
+        fail(new NotLeaderError(rep.group, this.knownLeader(rep)));
+        continue;
+      }
+      const now = performance.now();
+      batch.forEach((q, i) => {
+        const left = Math.max(1, q.timeoutMs - (now - q.startedMs));
+        this.register(rep, range.first + i, range.term, 'normal', q.d, left, q.startedMs);
+      });
+    }
+    this.kick();
+  }
+
+  private register(
+    rep: Replica,
+    index: number,
+    term: number,
+    kind: 'normal' | 'conf',
+    d: Deferred<{ index: number; result: unknown }>,
+    timeoutMs: number,
+    startedMs: number
+  ): void {
     const prev = rep.proposals.get(index);
     if (prev !== undefined) {
       // Our new entry replaced it in our log at a newer term: it was never committed.
@@ -521,7 +593,6 @@ export class ReplicaHost {
         )
       );
     }
-    const d = deferred<{ index: number; result: unknown }>();
     const timer = setTimeout(() => {
       const p = rep.proposals.get(index);
       if (p === undefined || p.timer !== timer) return;
@@ -531,7 +602,7 @@ export class ReplicaHost {
         index,
         p,
         new ProposalTimeoutError(
-          `group ${rep.group}: entry ${index} was not applied within ${timeoutMs} ms; it may still commit`
+          `group ${rep.group}: entry ${index} was not applied in time; it may still commit`
         )
       );
     }, timeoutMs);
@@ -539,13 +610,11 @@ export class ReplicaHost {
     rep.proposals.set(index, {
       term,
       kind,
-      startedMs: performance.now(),
+      startedMs,
       resolve: d.resolve,
       reject: d.reject,
       timer,
     });
-    this.kick();
-    return d.promise;
   }
 
   private settleProposal(
@@ -773,7 +842,11 @@ export class ReplicaHost {
     this.observer?.dropped?.(reason, n);
   }
 
-  private failPending(rep: Replica, err: (what: 'proposal' | 'read' | 'snapshot') => Error): void {
+  private failPending(
+    rep: Replica,
+    err: (what: 'proposal' | 'queued' | 'read' | 'snapshot') => Error
+  ): void {
+    for (const q of rep.queued.splice(0)) q.d.reject(err('queued'));
     for (const [i, p] of [...rep.proposals]) this.settleProposal(rep, i, p, err('proposal'));
     for (const r of rep.reads.values()) {
       clearTimeout(r.timer);
