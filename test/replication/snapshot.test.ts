@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { rm } from 'node:fs/promises';
 import { TestCluster } from './helpers.js';
 
 const G = 'kv-1';
@@ -73,5 +74,26 @@ describe('replication - snapshot transfer', () => {
     const ls = cluster.member(leader).host.status(G);
     expect(ls.learners).toEqual(['d']);
     expect(ls.followers.find((f) => f.id === 'd')?.learner).toBe(true);
+  });
+
+  it('a member whose data directory was wiped rejoins with the same id and is restored by snapshot', async () => {
+    cluster = new TestCluster({ snapshotEntries: 20, compactionTailEntries: 5 });
+    for (const id of IDS) await cluster.start(id);
+    for (const id of IDS) cluster.open(id, G, { bootstrap: { voters: IDS } });
+    for (let i = 0; i < 30; i++) await cluster.write(G, { op: 'add', n: 1 });
+    const leader = await cluster.leaderOf(G);
+    const victim = IDS.find((x) => x !== leader) as string;
+    await cluster.waitFor('victim at 30', () => cluster.sm(victim, G).total === 30);
+    await cluster.stop(victim);
+    await rm(await cluster.dataDir(victim), { recursive: true, force: true });
+    const m = await cluster.start(victim);
+    expect(m.host.recoveredGroups()).toEqual([]);
+    const sm = cluster.open(victim, G);
+    await cluster.waitFor('the wiped replica restored', () => sm.total === 30);
+    expect(sm.restores.length).toBe(1);
+    expect(m.recorder.broken).toEqual([]);
+    expect(m.host.status(G).role).toBe('follower');
+    await cluster.write(G, { op: 'add', n: 2 });
+    await cluster.waitFor('all at 32', () => IDS.every((id) => cluster.sm(id, G).total === 32));
   });
 });

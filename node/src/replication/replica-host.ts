@@ -404,6 +404,7 @@ export class ReplicaHost {
         EMPTY_CONF_STATE,
         0
       );
+      rep.awaitingSnapshot = true;
     }
     this.replicas.set(group, rep);
     this.kick();
@@ -880,10 +881,10 @@ export class ReplicaHost {
       this.dropped('invalid', 1);
       return;
     }
-    if (rep.broken !== undefined && m.type === MessageType.Heartbeat) {
+    if ((rep.broken !== undefined || rep.awaitingSnapshot) && m.type === MessageType.Heartbeat) {
       const st = rep.node.basicStatus();
       if (m.commit > st.lastIndex) {
-        // Rebuilding: the leader still believes our old log is here. Keep answering its
+        // Empty (new, wiped or rebuilt): the leader may still believe an old log is here. Keep answering its
         // heartbeats (it only sends snapshots to active followers) without the commit index we
         // cannot hold, and ask it for a snapshot.
         m = { ...m, commit: st.hardState.commit };
@@ -1096,6 +1097,7 @@ export class ReplicaHost {
     rep.bytesSinceSnapshot = 0;
     rep.leader = undefined;
     rep.needsReset = false;
+    rep.awaitingSnapshot = true;
   }
 
   /**
@@ -1286,6 +1288,7 @@ export class ReplicaHost {
     rep.entriesSinceSnapshot = 0;
     rep.bytesSinceSnapshot = 0;
     rep.sm.onConfState?.(snap.meta.confState);
+    rep.awaitingSnapshot = false;
     // Proposals covered by the snapshot may or may not be in it.
     for (const [idx, p] of [...rep.proposals]) {
       if (idx <= i) {

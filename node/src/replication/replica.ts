@@ -69,6 +69,11 @@ export class Replica {
   readonly reads = new Map<string, PendingRead>();
   /** Set while the replica is broken (until a leader's snapshot rebuilt it). */
   broken: string | undefined;
+  /**
+   * Opened empty (new, wiped, or rebuilt after breaking): no snapshot installed yet. Heartbeats
+   * promising entries it lacks make it ask the leader for a snapshot instead of breaking.
+   */
+  awaitingSnapshot = false;
   /** The broken replica's state still has to be destroyed and re-opened empty. */
   needsReset = false;
   wantSnapshot = false;
