@@ -53,6 +53,9 @@ describe('replica host - elections and commits', () => {
     expect(st.followers.map((f) => f.id).sort()).toEqual(IDS.filter((x) => x !== leader));
     // The bootstrap snapshot sits at index 1: the log starts after it.
     expect(st.firstIndex).toBeGreaterThan(1);
+    expect(cluster.member(leader).host.links()).toEqual(
+      IDS.filter((x) => x !== leader).map((member) => ({ member, outbound: true, inbound: true }))
+    );
   });
 
   it('a proposal on a follower fails with NotLeaderError naming the leader', async () => {
