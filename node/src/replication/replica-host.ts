@@ -39,6 +39,7 @@ import {
   type RawNode,
   type Snapshot,
 } from '../raft/index.js';
+import { StagingLimitError } from '../storage/errors.js';
 import { WalLogStore } from '../storage/wal-log-store.js';
 import type { RecoveredGroup } from '../storage/types.js';
 import { ClientPool, MAX_FRAME_BYTES } from './client-pool.js';
@@ -293,6 +294,7 @@ export class ReplicaHost {
       storage.setHardState(rec.hardState);
       storage.append(rec.entries);
       rep = new Replica(group, replicaId, sm, storage, cs, applied);
+      rep.awaitingSnapshot = rec.snapshot === undefined;
     } else if (o?.bootstrap !== undefined) {
       const voters = o.bootstrap.voters;
       const learners = o.bootstrap.learners ?? [];
@@ -305,6 +307,9 @@ export class ReplicaHost {
       }
       if (voters.length === 0)
         throw new ReplicationConfigError('bootstrap needs at least one voter');
+      if (new Set([...voters, ...learners]).size !== voters.length + learners.length) {
+        throw new ReplicationConfigError('bootstrap lists a replica twice');
+      }
       const cs = confState({ voters: [...voters], learners: [...learners] });
       // Founders start from the same snapshot at index 1, so the log never holds index 1 and
       // any later empty replica is caught up by snapshot, never by replaying from the start.
@@ -476,9 +481,12 @@ export class ReplicaHost {
             ? node.proposeBatch(batch.map((q) => q.data))
             : undefined;
       } catch (e) {
-        if (!(e instanceof ProposalDroppedError)) throw e;
+        // Nothing was appended (proposeBatch is all or nothing); this runs on its own turn,
+        // so whatever went wrong goes to the proposers, never up the stack.
         for (const _ of batch) this.count(rep.group, 'rejected');
-        fail(new ProposalRejectedError(`group ${rep.group}: ${e.message}`, { cause: e }));
+        fail(
+          new ProposalRejectedError(`group ${rep.group}: ${(e as Error).message}`, { cause: e })
+        );
         continue;
       }
       if (range === undefined) {
@@ -611,6 +619,8 @@ export class ReplicaHost {
 
   transferLeadership(group: string, toReplicaId: string): void {
     const rep = this.usable(group);
+    if (typeof toReplicaId !== 'string' || !REPLICA_ID_RE.test(toReplicaId))
+      throw new ReplicationConfigError(`replica id ${JSON.stringify(toReplicaId)} is not valid`);
     if (rep.node === undefined) throw new NotLeaderError(group, undefined);
     rep.node.transferLeader(toReplicaId);
     this.kick();
@@ -676,7 +686,7 @@ export class ReplicaHost {
       broken: rep.broken !== undefined,
       brokenReason: rep.broken,
       restore,
-      pendingProposals: rep.proposals.size,
+      pendingProposals: rep.proposals.size + rep.queued.length,
     };
   }
 
@@ -1029,6 +1039,7 @@ export class ReplicaHost {
     rep.entriesSinceSnapshot = 0;
     rep.bytesSinceSnapshot = 0;
     rep.leader = undefined;
+    rep.forceCompactTo = 0;
     rep.needsReset = false;
     rep.awaitingSnapshot = true;
   }
@@ -1043,13 +1054,26 @@ export class ReplicaHost {
     const force = rep.forceCompactTo;
     if (rep.applied > rep.snapshotIndex) {
       const i = rep.applied;
-      const data = rep.sm.snapshot();
-      if (data.length > MAX_SNAPSHOT_BYTES) {
-        this.log.log('error', 'state machine snapshot too large; not snapshotting', {
+      let data: Uint8Array;
+      try {
+        data = rep.sm.snapshot();
+      } catch (e) {
+        this.log.log('error', 'state machine snapshot failed', {
           group: rep.group,
-          bytes: data.length,
-          limit: MAX_SNAPSHOT_BYTES,
+          error: (e as Error).message,
         });
+        return;
+      }
+      if (!(data instanceof Uint8Array) || data.length > MAX_SNAPSHOT_BYTES) {
+        this.log.log(
+          'error',
+          'state machine snapshot is not bytes or too large; not snapshotting',
+          {
+            group: rep.group,
+            bytes: data.length,
+            limit: MAX_SNAPSHOT_BYTES,
+          }
+        );
         rep.forceCompactTo = 0;
         return;
       }
@@ -1139,12 +1163,23 @@ export class ReplicaHost {
   }
 
   private async handleReady(hr: HostReady): Promise<void> {
-    // 1. persist every group's part, one sync for all.
+    // 1. persist every group's part, one sync for all (more only if one round would exceed
+    // the WAL's staging bound; nothing is sent before the last of them).
     for (const { group, ready } of hr.groups) {
       const rep = this.replicas.get(group) as Replica;
-      if (ready.snapshot) this.wal.saveSnapshot(rep.key, ready.snapshot);
-      if (ready.entries.length > 0) this.wal.append(rep.key, ready.entries);
-      if (ready.hardState) this.wal.setHardState(rep.key, ready.hardState);
+      const stage = (): void => {
+        if (ready.snapshot) this.wal.saveSnapshot(rep.key, ready.snapshot);
+        if (ready.entries.length > 0) this.wal.append(rep.key, ready.entries);
+        if (ready.hardState) this.wal.setHardState(rep.key, ready.hardState);
+      };
+      try {
+        stage();
+      } catch (e) {
+        if (!(e instanceof StagingLimitError)) throw e;
+        // Staging validates before it changes anything, so the group's writes can be retried.
+        await this.wal.sync();
+        stage();
+      }
     }
     if (hr.mustSync) {
       const t0 = performance.now();
@@ -1206,6 +1241,14 @@ export class ReplicaHost {
     }
   }
 
+  private tellConfState(rep: Replica, cs: ConfState): void {
+    try {
+      rep.sm.onConfState?.(cs);
+    } catch (e) {
+      this.log.log('warn', 'onConfState failed', { group: rep.group, error: (e as Error).message });
+    }
+  }
+
   private applySnapshot(rep: Replica, snap: Snapshot): void {
     const i = snap.meta.index;
     try {
@@ -1220,7 +1263,7 @@ export class ReplicaHost {
     rep.confState = snap.meta.confState;
     rep.entriesSinceSnapshot = 0;
     rep.bytesSinceSnapshot = 0;
-    rep.sm.onConfState?.(snap.meta.confState);
+    this.tellConfState(rep, snap.meta.confState);
     rep.awaitingSnapshot = false;
     // Proposals covered by the snapshot may or may not be in it.
     for (const [idx, p] of [...rep.proposals]) {
@@ -1284,7 +1327,7 @@ export class ReplicaHost {
         return;
       }
       rep.confState = cs;
-      rep.sm.onConfState?.(cs);
+      this.tellConfState(rep, cs);
       if (mine) {
         this.count(rep.group, 'applied');
         this.settleProposal(rep, e.index, mine, undefined, cs);
