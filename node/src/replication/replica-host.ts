@@ -1250,6 +1250,8 @@ export class ReplicaHost {
   }
 
   private applySnapshot(rep: Replica, snap: Snapshot): void {
+    // Marked broken during this round: its state is about to be destroyed anyway.
+    if (rep.needsReset) return;
     const i = snap.meta.index;
     try {
       rep.sm.restore(i, snap.data);
@@ -1496,7 +1498,12 @@ export class ReplicaHost {
   }
 
   private reportSnapshot(key: string, abort: AbortController, m: Message, ok: boolean): void {
-    if (this.transfers.get(key) === abort) this.transfers.delete(key);
+    // A transfer superseded by a newer Snapshot message for the same follower is not reported:
+    // Raft tracks one pending snapshot per follower, and the newer transfer reports it. A
+    // failure report here would send the follower back to probing and make Raft start yet
+    // another transfer, aborting the current one.
+    if (this.transfers.get(key) !== abort) return;
+    this.transfers.delete(key);
     const rep = this.replicas.get(m.group);
     if (rep?.node === undefined || rep.replicaId !== m.from || this.closed) return;
     // Raft must hear about every snapshot it handed out, or the follower stays paused.
