@@ -140,6 +140,39 @@ describe('replica host - elections and commits', () => {
   });
 });
 
+describe('replica host - many groups', () => {
+  it('groups on one host share the WAL: one fsync covers a round of all their proposals, and all recover', async () => {
+    cluster = new TestCluster();
+    const fsyncs: number[] = [];
+    const m = await cluster.start('a', { observer: { fsyncLatency: (s) => fsyncs.push(s) } });
+    const groups = ['g1', 'g2', 'g3', 'g4', 'g5'];
+    for (const g of groups) cluster.open('a', g, { bootstrap: { voters: ['a'] } });
+    for (const g of groups) await cluster.leaderOf(g);
+    await Promise.all(
+      groups.map((g) => m.host.propose(g, cmd({ op: 'add', n: 1 }), { timeoutMs: 10_000 }))
+    );
+    const before = fsyncs.length;
+    // Proposed in one turn of the event loop: one Ready round, one sync for all five groups.
+    const results = await Promise.all(
+      groups.map((g, i) => m.host.propose(g, cmd({ op: 'add', n: i + 10 }), { timeoutMs: 10_000 }))
+    );
+    expect(results.map((r) => r.result)).toEqual([11, 12, 13, 14, 15]);
+    expect(fsyncs.length - before).toBe(1);
+    await cluster.stop('a');
+    const again = await cluster.start('a');
+    expect(
+      again.host
+        .recoveredGroups()
+        .map((x) => x.group)
+        .sort()
+    ).toEqual(groups);
+    for (const g of groups) cluster.open('a', g);
+    await cluster.waitFor('every group recovered', () =>
+      groups.every((g, i) => cluster.sm('a', g).total === i + 11)
+    );
+  });
+});
+
 describe('replica host - bounds and outcomes', () => {
   it('proposals past the pending bound fail with a busy error and are not applied', async () => {
     await startThree({ maxPendingProposals: 4 });

@@ -3,7 +3,11 @@
  * gRPC streams. See docs/replication.md.
  */
 export { ReplicaHost } from './replica-host.js';
-export { REPLICATION_DEFAULTS, type ResolvedHostOptions } from './host-options.js';
+export {
+  REPLICATION_DEFAULTS,
+  defaultMemberOf as memberOfReplica,
+  type ResolvedHostOptions,
+} from './host-options.js';
 export type {
   DropReason,
   FollowerProgressView,
