@@ -125,6 +125,35 @@ describe('replica host - elections and commits', () => {
     await cluster.write(G, { op: 'add', n: 1 });
   });
 
+  it('transferLeadership hands the group to the named replica; membership changes apply everywhere', async () => {
+    await startThree();
+    const leader = await cluster.leaderOf(G);
+    const target = IDS.find((x) => x !== leader) as string;
+    await cluster.write(G, { op: 'add', n: 1 });
+    cluster.member(leader).host.transferLeadership(G, target);
+    await cluster.waitFor(
+      `${target} leads`,
+      () => cluster.member(target).host.status(G).role === 'leader'
+    );
+    const third = IDS.find((x) => x !== leader && x !== target) as string;
+    const cs = await cluster
+      .member(target)
+      .host.proposeConfChange(
+        G,
+        { transition: 'auto', changes: [{ type: 'remove', node: third }] },
+        { timeoutMs: 10_000 }
+      );
+    expect([...cs.voters].sort()).toEqual([leader, target].sort());
+    await cluster.waitFor(
+      'the old leader applied the removal',
+      () => cluster.sm(leader, G).confState?.voters.length === 2
+    );
+    await cluster.write(G, { op: 'add', n: 1 });
+    await cluster.waitFor('both voters at 2', () =>
+      [leader, target].every((id) => cluster.sm(id, G).total === 2)
+    );
+  });
+
   it('readIndex on a follower sees a write acknowledged just before', async () => {
     await startThree();
     const leader = await cluster.leaderOf(G);
