@@ -125,9 +125,10 @@ export class Recorder implements ReplicationObserver {
   }
 }
 
+/** Silent unless REPLICATION_TEST_LOG=1 (then every line, debug included, on stderr). */
 export const quietLogger: Logger = {
   log: (level, msg, fields) => {
-    if (process.env.REPLICATION_TEST_LOG === '1' || level === 'error') {
+    if (process.env.REPLICATION_TEST_LOG === '1') {
       process.stderr.write(`${level} ${msg} ${JSON.stringify(fields ?? {})}\n`);
     }
   },

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import {
+  GroupClosedError,
   NotLeaderError,
+  ReadIndexTimeoutError,
   ReplicaBusyError,
   ProposalTimeoutError,
   ReplicationConfigError,
@@ -51,6 +53,9 @@ describe('replica host - elections and commits', () => {
     expect(st.followers.map((f) => f.id).sort()).toEqual(IDS.filter((x) => x !== leader));
     // The bootstrap snapshot sits at index 1: the log starts after it.
     expect(st.firstIndex).toBeGreaterThan(1);
+    expect(cluster.member(leader).host.links()).toEqual(
+      IDS.filter((x) => x !== leader).map((member) => ({ member, outbound: true, inbound: true }))
+    );
   });
 
   it('a proposal on a follower fails with NotLeaderError naming the leader', async () => {
@@ -120,6 +125,35 @@ describe('replica host - elections and commits', () => {
     await cluster.write(G, { op: 'add', n: 1 });
   });
 
+  it('transferLeadership hands the group to the named replica; membership changes apply everywhere', async () => {
+    await startThree();
+    const leader = await cluster.leaderOf(G);
+    const target = IDS.find((x) => x !== leader) as string;
+    await cluster.write(G, { op: 'add', n: 1 });
+    cluster.member(leader).host.transferLeadership(G, target);
+    await cluster.waitFor(
+      `${target} leads`,
+      () => cluster.member(target).host.status(G).role === 'leader'
+    );
+    const third = IDS.find((x) => x !== leader && x !== target) as string;
+    const cs = await cluster
+      .member(target)
+      .host.proposeConfChange(
+        G,
+        { transition: 'auto', changes: [{ type: 'remove', node: third }] },
+        { timeoutMs: 10_000 }
+      );
+    expect([...cs.voters].sort()).toEqual([leader, target].sort());
+    await cluster.waitFor(
+      'the old leader applied the removal',
+      () => cluster.sm(leader, G).confState?.voters.length === 2
+    );
+    await cluster.write(G, { op: 'add', n: 1 });
+    await cluster.waitFor('both voters at 2', () =>
+      [leader, target].every((id) => cluster.sm(id, G).total === 2)
+    );
+  });
+
   it('readIndex on a follower sees a write acknowledged just before', async () => {
     await startThree();
     const leader = await cluster.leaderOf(G);
@@ -132,6 +166,39 @@ describe('replica host - elections and commits', () => {
       expect(idx).toBeGreaterThanOrEqual(w.index);
       expect(cluster.sm(follower, G).values.get('k')).toBe(`v${round}`);
     }
+  });
+});
+
+describe('replica host - many groups', () => {
+  it('groups on one host share the WAL: one fsync covers a round of all their proposals, and all recover', async () => {
+    cluster = new TestCluster();
+    const fsyncs: number[] = [];
+    const m = await cluster.start('a', { observer: { fsyncLatency: (s) => fsyncs.push(s) } });
+    const groups = ['g1', 'g2', 'g3', 'g4', 'g5'];
+    for (const g of groups) cluster.open('a', g, { bootstrap: { voters: ['a'] } });
+    for (const g of groups) await cluster.leaderOf(g);
+    await Promise.all(
+      groups.map((g) => m.host.propose(g, cmd({ op: 'add', n: 1 }), { timeoutMs: 10_000 }))
+    );
+    const before = fsyncs.length;
+    // Proposed in one turn of the event loop: one Ready round, one sync for all five groups.
+    const results = await Promise.all(
+      groups.map((g, i) => m.host.propose(g, cmd({ op: 'add', n: i + 10 }), { timeoutMs: 10_000 }))
+    );
+    expect(results.map((r) => r.result)).toEqual([11, 12, 13, 14, 15]);
+    expect(fsyncs.length - before).toBe(1);
+    await cluster.stop('a');
+    const again = await cluster.start('a');
+    expect(
+      again.host
+        .recoveredGroups()
+        .map((x) => x.group)
+        .sort()
+    ).toEqual(groups);
+    for (const g of groups) cluster.open('a', g);
+    await cluster.waitFor('every group recovered', () =>
+      groups.every((g, i) => cluster.sm('a', g).total === i + 11)
+    );
   });
 });
 
@@ -174,6 +241,25 @@ describe('replica host - bounds and outcomes', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProposalTimeoutError);
     expect((err as ProposalTimeoutError).outcome).toBe('unknown');
+  });
+
+  it('a read that cannot be confirmed times out; close() fails pending proposals as outcome unknown', async () => {
+    await startThree();
+    const leader = await cluster.leaderOf(G);
+    for (const id of IDS) if (id !== leader) cluster.block(leader, id);
+    const host = cluster.member(leader).host;
+    const pending = host
+      .propose(G, cmd({ op: 'add', n: 1 }), { timeoutMs: 60_000 })
+      .catch((e: unknown) => e);
+    const read = await host.readIndex(G, { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(read).toBeInstanceOf(ReadIndexTimeoutError);
+    await cluster.stop(leader);
+    const err = await pending;
+    expect(err).toBeInstanceOf(GroupClosedError);
+    expect((err as GroupClosedError).outcome).toBe('unknown');
+    await expect(host.propose(G, cmd({ op: 'add', n: 1 }), { timeoutMs: 1000 })).rejects.toThrow(
+      GroupClosedError
+    );
   });
 
   it('refuses to start without a secret or a peer identity hook, and rejects bad option values by name', async () => {

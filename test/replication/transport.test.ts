@@ -234,6 +234,71 @@ describe('replication transport - hostile input', () => {
     expect(cluster.member(victim).host.status(G).broken).toBe(false);
   });
 
+  it('snapshot streams refuse unknown groups and chunks failing their CRC32C', async () => {
+    const leader = await startThree();
+    const victim = IDS.find((x) => x !== leader) as string;
+    const term = cluster.member(leader).host.status(G).term;
+    const meta = {
+      index: 1000,
+      term,
+      conf_state: {
+        voters: IDS,
+        voters_outgoing: [],
+        learners: [],
+        learners_next: [],
+        auto_leave: false,
+      },
+    };
+    const open = async (): Promise<Call> => {
+      const call = client(victim).InstallSnapshot();
+      const ch = await firstFrame(call);
+      call.write({
+        proof: {
+          peer_id: leader,
+          mac: proveStream(cluster.secret, ch.challenge?.nonce as Buffer, leader, victim),
+          protocol_version: 1,
+          incarnation: '',
+        },
+      });
+      return call;
+    };
+    const unknown = await open();
+    const unknownStatus = finalStatus(unknown);
+    unknown.write({
+      snapshot_header: { group: 'nowhere', from: leader, to: victim, term, meta, total_size: 4 },
+    });
+    const u = await unknownStatus;
+    expect(u.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(u.details).toContain('not hosted');
+
+    const bad = await open();
+    const badStatus = finalStatus(bad);
+    bad.write({
+      snapshot_header: { group: G, from: leader, to: victim, term, meta, total_size: 4 },
+    });
+    bad.write({
+      snapshot_chunk: {
+        meta,
+        offset: 0,
+        total_size: 4,
+        data: Buffer.from('abcd'),
+        last: true,
+        crc32c: 12345,
+      },
+    });
+    const b = await badStatus;
+    expect(b.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(b.details).toContain('CRC32C');
+    // Nothing was installed; the victim still follows its leader.
+    const before = cluster.sm(victim, G).total;
+    await cluster.write(G, { op: 'add', n: 2 });
+    await cluster.waitFor(
+      'the victim applied the write',
+      () => cluster.sm(victim, G).total === before + 2
+    );
+    expect(cluster.sm(victim, G).restores).toEqual([]);
+  });
+
   it('a message for a group the host does not run reaches onUnknownGroup', async () => {
     cluster = new TestCluster();
     const seen: { group: string; from: string }[] = [];

@@ -2,7 +2,12 @@
  * The replication engine: every Raft group of a member over one WAL and the BrokerReplication
  * gRPC streams. See docs/replication.md.
  */
-export { ReplicaHost, REPLICATION_DEFAULTS, type ResolvedHostOptions } from './replica-host.js';
+export { ReplicaHost } from './replica-host.js';
+export {
+  REPLICATION_DEFAULTS,
+  defaultMemberOf as memberOfReplica,
+  type ResolvedHostOptions,
+} from './host-options.js';
 export type {
   DropReason,
   FollowerProgressView,

@@ -24,6 +24,8 @@ import { messageFromWire, wireId } from './wire-convert.js';
 export const MAX_MESSAGES_PER_FRAME = 16_384;
 /** Entries in one message. */
 export const MAX_ENTRIES_PER_MESSAGE = 65_536;
+/** Distinct proven callers with a stream at once (a cluster has far fewer members). */
+export const MAX_CALLERS = 1024;
 /** Streams allowed to sit in their handshake at once (each holds a timer and a nonce). */
 export const MAX_PENDING_HANDSHAKES = 64;
 
@@ -96,6 +98,11 @@ export class RaftReceiver {
       this.handshaking--;
     }
     const old = this.streams.get(caller);
+    if (old === undefined && this.streams.size >= MAX_CALLERS) {
+      this.all.delete(call);
+      call.emit('error', statusError(grpc.status.RESOURCE_EXHAUSTED, 'too many peer streams'));
+      return;
+    }
     this.streams.set(caller, call);
     if (old !== undefined)
       old.emit('error', statusError(grpc.status.CANCELLED, 'replaced by a newer stream'));

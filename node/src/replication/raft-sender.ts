@@ -193,7 +193,9 @@ export class RaftSender {
           this.ctx.dropped('link-blocked', f.messages.length);
           continue;
         }
-        if (!call.write({ batch: { messages: f.messages } })) {
+        if (!call.write({ batch: { messages: f.messages } }) && broken === undefined) {
+          // Woken by 'drain', or by the stream's end, error or close (a frozen peer is found
+          // out by the channel's keepalive), or by close().
           await new Promise<void>((resolve) => {
             drained = resolve;
           });

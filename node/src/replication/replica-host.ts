@@ -39,6 +39,7 @@ import {
   type RawNode,
   type Snapshot,
 } from '../raft/index.js';
+import { StagingLimitError } from '../storage/errors.js';
 import { WalLogStore } from '../storage/wal-log-store.js';
 import type { RecoveredGroup } from '../storage/types.js';
 import { ClientPool, MAX_FRAME_BYTES } from './client-pool.js';
@@ -77,92 +78,14 @@ import type {
   ReplicationObserver,
 } from './types.js';
 import { messageToWire, wireSize } from './wire-convert.js';
+import {
+  MAX_SNAPSHOT_BYTES,
+  REPLICA_ID_RE,
+  defaultMemberOf,
+  resolveOptions,
+  type ResolvedHostOptions,
+} from './host-options.js';
 
-const MiB = 1024 * 1024;
-
-/** The options with every default filled in. */
-export interface ResolvedHostOptions {
-  readonly tickMs: number;
-  readonly electionTicks: number;
-  readonly heartbeatTicks: number;
-  readonly snapshotEntries: number;
-  readonly snapshotBytes: number;
-  readonly compactionTailEntries: number;
-  readonly snapshotRateBytesPerSec: number;
-  readonly maxPendingProposals: number;
-  readonly maxPendingReads: number;
-  readonly maxEntryBytes: number;
-  readonly peerQueueBytes: number;
-  readonly peerQueueFrames: number;
-}
-
-/** Defaults of ReplicaHostOptions (docs/replication.md lists them with the flags). */
-export const REPLICATION_DEFAULTS: ResolvedHostOptions = {
-  tickMs: 100,
-  electionTicks: 10,
-  heartbeatTicks: 1,
-  snapshotEntries: 10_000,
-  snapshotBytes: 64 * MiB,
-  compactionTailEntries: 5_000,
-  snapshotRateBytesPerSec: 64 * MiB,
-  maxPendingProposals: 1024,
-  maxPendingReads: 4096,
-  maxEntryBytes: 4 * MiB,
-  peerQueueBytes: 64 * MiB,
-  peerQueueFrames: 8192,
-};
-
-const RANGES: Record<keyof ResolvedHostOptions, [number, number]> = {
-  tickMs: [1, 60_000],
-  electionTicks: [2, 10_000],
-  heartbeatTicks: [1, 10_000],
-  snapshotEntries: [1, 1e9],
-  snapshotBytes: [1024, 2 ** 40],
-  compactionTailEntries: [0, 1e9],
-  snapshotRateBytesPerSec: [1024, 2 ** 40],
-  maxPendingProposals: [1, 1e6],
-  maxPendingReads: [1, 1e6],
-  maxEntryBytes: [1024, MAX_FRAME_BYTES - 64 * 1024],
-  peerQueueBytes: [MiB, 2 ** 34],
-  peerQueueFrames: [16, 1e6],
-};
-
-function resolveOptions(o: ReplicaHostOptions): ResolvedHostOptions {
-  const out: Record<string, number> = {};
-  for (const k of Object.keys(REPLICATION_DEFAULTS) as (keyof ResolvedHostOptions)[]) {
-    const v = o[k];
-    const [min, max] = RANGES[k];
-    if (v === undefined) {
-      out[k] = REPLICATION_DEFAULTS[k];
-      continue;
-    }
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
-      throw new ReplicationConfigError(
-        `${k} must be an integer in [${min}, ${max}], got ${String(v)}`
-      );
-    }
-    out[k] = v;
-  }
-  const r = out as unknown as ResolvedHostOptions;
-  if (r.electionTicks <= r.heartbeatTicks) {
-    throw new ReplicationConfigError(
-      `electionTicks (${r.electionTicks}) must be greater than heartbeatTicks (${r.heartbeatTicks})`
-    );
-  }
-  return r;
-}
-
-/** Replica and member ids: the peer id alphabet plus '/' (member/suffix). */
-const REPLICA_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.\-/@]{0,127}$/;
-
-function defaultMemberOf(replicaId: string): string {
-  const i = replicaId.indexOf('/');
-  return i < 0 ? replicaId : replicaId.slice(0, i);
-}
-
-/** Incoming snapshots are bounded like the WAL's snapshot files. */
-/** Snapshot data is bounded below the WAL's snapshot file limit (1 GiB with its header). */
-const MAX_SNAPSHOT_BYTES = 1024 * MiB - MiB;
 /** close() gives the loop this long to finish its round. */
 const CLOSE_TIMEOUT_MS = 10_000;
 /** onUnknownGroup is called at most once per group per this interval. */
@@ -202,6 +125,7 @@ export class ReplicaHost {
 
   /** The loop: running iff a round is in progress; `again` asks for one more. */
   private running: Promise<void> | undefined;
+  private flushScheduled = false;
   private again = false;
   private closed = false;
   /** Set once the WAL failed: the host stops (the process should restart and recover). */
@@ -370,6 +294,7 @@ export class ReplicaHost {
       storage.setHardState(rec.hardState);
       storage.append(rec.entries);
       rep = new Replica(group, replicaId, sm, storage, cs, applied);
+      rep.awaitingSnapshot = rec.snapshot === undefined;
     } else if (o?.bootstrap !== undefined) {
       const voters = o.bootstrap.voters;
       const learners = o.bootstrap.learners ?? [];
@@ -382,6 +307,9 @@ export class ReplicaHost {
       }
       if (voters.length === 0)
         throw new ReplicationConfigError('bootstrap needs at least one voter');
+      if (new Set([...voters, ...learners]).size !== voters.length + learners.length) {
+        throw new ReplicationConfigError('bootstrap lists a replica twice');
+      }
       const cs = confState({ voters: [...voters], learners: [...learners] });
       // Founders start from the same snapshot at index 1, so the log never holds index 1 and
       // any later empty replica is caught up by snapshot, never by replaying from the start.
@@ -403,6 +331,7 @@ export class ReplicaHost {
         EMPTY_CONF_STATE,
         0
       );
+      rep.awaitingSnapshot = true;
     }
     this.replicas.set(group, rep);
     this.kick();
@@ -456,7 +385,7 @@ export class ReplicaHost {
           `proposal of ${data.length} bytes exceeds the largest entry (${this.o.maxEntryBytes} bytes)`
         );
       }
-      return this.proposeOn(rep, 'normal', o.timeoutMs, (node) => node.propose(data));
+      return this.proposeOn(rep, 'normal', o.timeoutMs, data);
     } catch (e) {
       return Promise.reject(e as Error);
     }
@@ -465,9 +394,7 @@ export class ReplicaHost {
   proposeConfChange(group: string, cc: ConfChangeV2, o: { timeoutMs: number }): Promise<ConfState> {
     try {
       const rep = this.usable(group);
-      return this.proposeOn(rep, 'conf', o.timeoutMs, (node) => node.proposeConfChange(cc)).then(
-        (r) => r.result as ConfState
-      );
+      return this.proposeOn(rep, 'conf', o.timeoutMs, cc).then((r) => r.result as ConfState);
     } catch (e) {
       return Promise.reject(e as Error);
     }
@@ -477,11 +404,11 @@ export class ReplicaHost {
     rep: Replica,
     kind: 'normal' | 'conf',
     timeoutMs: number,
-    propose: (node: RawNode) => { index: number; term: number } | undefined
+    data: Uint8Array | ConfChangeV2
   ): Promise<{ index: number; result: unknown }> {
     checkTimeout(timeoutMs);
     const node = rep.node;
-    if (rep.proposals.size >= this.o.maxPendingProposals) {
+    if (rep.proposals.size + rep.queued.length >= this.o.maxPendingProposals) {
       this.count(rep.group, 'busy');
       throw new ReplicaBusyError(
         rep.group,
@@ -494,9 +421,17 @@ export class ReplicaHost {
       this.count(rep.group, 'not-leader');
       throw new NotLeaderError(rep.group, this.knownLeader(rep));
     }
+    const d = deferred<{ index: number; result: unknown }>();
+    const startedMs = performance.now();
+    if (kind === 'normal') {
+      // Proposals of one event-loop turn are stepped together (one append per follower).
+      rep.queued.push({ data: data as Uint8Array, d, timeoutMs, startedMs });
+      this.scheduleFlush();
+      return d.promise;
+    }
     let pos: { index: number; term: number } | undefined;
     try {
-      pos = propose(node);
+      pos = node.proposeConfChange(data as ConfChangeV2);
     } catch (e) {
       if (e instanceof ProposalDroppedError) {
         this.count(rep.group, 'rejected');
@@ -508,7 +443,75 @@ export class ReplicaHost {
       this.count(rep.group, 'not-leader');
       throw new NotLeaderError(rep.group, this.knownLeader(rep));
     }
-    const { index, term } = pos;
+    this.register(rep, pos.index, pos.term, kind, d, timeoutMs, startedMs);
+    this.kick();
+    return d.promise;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushProposals();
+    });
+  }
+
+  /** Steps every group's queued proposals as one batch each (all or nothing, per group). */
+  private flushProposals(): void {
+    for (const rep of this.replicas.values()) {
+      if (rep.queued.length === 0) continue;
+      const batch = rep.queued.splice(0);
+      const fail = (e: Error): void => {
+        for (const q of batch) q.d.reject(e);
+      };
+      if (this.closed || this.failure !== undefined || rep.closing !== undefined) {
+        fail(new GroupClosedError(`group ${rep.group} was closed before the proposal was made`));
+        continue;
+      }
+      if (rep.broken !== undefined) {
+        fail(new ReplicaBrokenError(`group ${rep.group} is being rebuilt: ${rep.broken}`));
+        continue;
+      }
+      const node = rep.node;
+      let range: { first: number; last: number; term: number } | undefined;
+      try {
+        range =
+          node !== undefined && node.basicStatus().softState.state === StateType.Leader
+            ? node.proposeBatch(batch.map((q) => q.data))
+            : undefined;
+      } catch (e) {
+        // Nothing was appended (proposeBatch is all or nothing); this runs on its own turn,
+        // so whatever went wrong goes to the proposers, never up the stack.
+        for (const _ of batch) this.count(rep.group, 'rejected');
+        fail(
+          new ProposalRejectedError(`group ${rep.group}: ${(e as Error).message}`, { cause: e })
+        );
+        continue;
+      }
+      if (range === undefined) {
+        for (const _ of batch) this.count(rep.group, 'not-leader');
+        fail(new NotLeaderError(rep.group, this.knownLeader(rep)));
+        continue;
+      }
+      const now = performance.now();
+      batch.forEach((q, i) => {
+        const left = Math.max(1, q.timeoutMs - (now - q.startedMs));
+        this.register(rep, range.first + i, range.term, 'normal', q.d, left, q.startedMs);
+      });
+    }
+    this.kick();
+  }
+
+  private register(
+    rep: Replica,
+    index: number,
+    term: number,
+    kind: 'normal' | 'conf',
+    d: Deferred<{ index: number; result: unknown }>,
+    timeoutMs: number,
+    startedMs: number
+  ): void {
     const prev = rep.proposals.get(index);
     if (prev !== undefined) {
       // Our new entry replaced it in our log at a newer term: it was never committed.
@@ -521,7 +524,6 @@ export class ReplicaHost {
         )
       );
     }
-    const d = deferred<{ index: number; result: unknown }>();
     const timer = setTimeout(() => {
       const p = rep.proposals.get(index);
       if (p === undefined || p.timer !== timer) return;
@@ -531,7 +533,7 @@ export class ReplicaHost {
         index,
         p,
         new ProposalTimeoutError(
-          `group ${rep.group}: entry ${index} was not applied within ${timeoutMs} ms; it may still commit`
+          `group ${rep.group}: entry ${index} was not applied in time; it may still commit`
         )
       );
     }, timeoutMs);
@@ -539,13 +541,11 @@ export class ReplicaHost {
     rep.proposals.set(index, {
       term,
       kind,
-      startedMs: performance.now(),
+      startedMs,
       resolve: d.resolve,
       reject: d.reject,
       timer,
     });
-    this.kick();
-    return d.promise;
   }
 
   private settleProposal(
@@ -619,6 +619,8 @@ export class ReplicaHost {
 
   transferLeadership(group: string, toReplicaId: string): void {
     const rep = this.usable(group);
+    if (typeof toReplicaId !== 'string' || !REPLICA_ID_RE.test(toReplicaId))
+      throw new ReplicationConfigError(`replica id ${JSON.stringify(toReplicaId)} is not valid`);
     if (rep.node === undefined) throw new NotLeaderError(group, undefined);
     rep.node.transferLeader(toReplicaId);
     this.kick();
@@ -684,8 +686,19 @@ export class ReplicaHost {
       broken: rep.broken !== undefined,
       brokenReason: rep.broken,
       restore,
-      pendingProposals: rep.proposals.size,
+      pendingProposals: rep.proposals.size + rep.queued.length,
     };
+  }
+
+  /** Raft stream state per member: our outbound stream is proven, and theirs to us is. */
+  links(): { member: string; outbound: boolean; inbound: boolean }[] {
+    const inbound = new Set(this.receiver.connectedCallers());
+    const members = new Set([...this.senders.keys(), ...inbound]);
+    return [...members].sort().map((member) => ({
+      member,
+      outbound: this.senders.get(member)?.connected === true,
+      inbound: inbound.has(member),
+    }));
   }
 
   /** BrokerReplication's Raft and InstallSnapshot handlers, for the node's grpc.Server. */
@@ -773,7 +786,11 @@ export class ReplicaHost {
     this.observer?.dropped?.(reason, n);
   }
 
-  private failPending(rep: Replica, err: (what: 'proposal' | 'read' | 'snapshot') => Error): void {
+  private failPending(
+    rep: Replica,
+    err: (what: 'proposal' | 'queued' | 'read' | 'snapshot') => Error
+  ): void {
+    for (const q of rep.queued.splice(0)) q.d.reject(err('queued'));
     for (const [i, p] of [...rep.proposals]) this.settleProposal(rep, i, p, err('proposal'));
     for (const r of rep.reads.values()) {
       clearTimeout(r.timer);
@@ -807,10 +824,10 @@ export class ReplicaHost {
       this.dropped('invalid', 1);
       return;
     }
-    if (rep.broken !== undefined && m.type === MessageType.Heartbeat) {
+    if ((rep.broken !== undefined || rep.awaitingSnapshot) && m.type === MessageType.Heartbeat) {
       const st = rep.node.basicStatus();
       if (m.commit > st.lastIndex) {
-        // Rebuilding: the leader still believes our old log is here. Keep answering its
+        // Empty (new, wiped or rebuilt): the leader may still believe an old log is here. Keep answering its
         // heartbeats (it only sends snapshots to active followers) without the commit index we
         // cannot hold, and ask it for a snapshot.
         m = { ...m, commit: st.hardState.commit };
@@ -1022,7 +1039,9 @@ export class ReplicaHost {
     rep.entriesSinceSnapshot = 0;
     rep.bytesSinceSnapshot = 0;
     rep.leader = undefined;
+    rep.forceCompactTo = 0;
     rep.needsReset = false;
+    rep.awaitingSnapshot = true;
   }
 
   /**
@@ -1035,13 +1054,26 @@ export class ReplicaHost {
     const force = rep.forceCompactTo;
     if (rep.applied > rep.snapshotIndex) {
       const i = rep.applied;
-      const data = rep.sm.snapshot();
-      if (data.length > MAX_SNAPSHOT_BYTES) {
-        this.log.log('error', 'state machine snapshot too large; not snapshotting', {
+      let data: Uint8Array;
+      try {
+        data = rep.sm.snapshot();
+      } catch (e) {
+        this.log.log('error', 'state machine snapshot failed', {
           group: rep.group,
-          bytes: data.length,
-          limit: MAX_SNAPSHOT_BYTES,
+          error: (e as Error).message,
         });
+        return;
+      }
+      if (!(data instanceof Uint8Array) || data.length > MAX_SNAPSHOT_BYTES) {
+        this.log.log(
+          'error',
+          'state machine snapshot is not bytes or too large; not snapshotting',
+          {
+            group: rep.group,
+            bytes: data.length,
+            limit: MAX_SNAPSHOT_BYTES,
+          }
+        );
         rep.forceCompactTo = 0;
         return;
       }
@@ -1131,12 +1163,23 @@ export class ReplicaHost {
   }
 
   private async handleReady(hr: HostReady): Promise<void> {
-    // 1. persist every group's part, one sync for all.
+    // 1. persist every group's part, one sync for all (more only if one round would exceed
+    // the WAL's staging bound; nothing is sent before the last of them).
     for (const { group, ready } of hr.groups) {
       const rep = this.replicas.get(group) as Replica;
-      if (ready.snapshot) this.wal.saveSnapshot(rep.key, ready.snapshot);
-      if (ready.entries.length > 0) this.wal.append(rep.key, ready.entries);
-      if (ready.hardState) this.wal.setHardState(rep.key, ready.hardState);
+      const stage = (): void => {
+        if (ready.snapshot) this.wal.saveSnapshot(rep.key, ready.snapshot);
+        if (ready.entries.length > 0) this.wal.append(rep.key, ready.entries);
+        if (ready.hardState) this.wal.setHardState(rep.key, ready.hardState);
+      };
+      try {
+        stage();
+      } catch (e) {
+        if (!(e instanceof StagingLimitError)) throw e;
+        // Staging validates before it changes anything, so the group's writes can be retried.
+        await this.wal.sync();
+        stage();
+      }
     }
     if (hr.mustSync) {
       const t0 = performance.now();
@@ -1198,7 +1241,17 @@ export class ReplicaHost {
     }
   }
 
+  private tellConfState(rep: Replica, cs: ConfState): void {
+    try {
+      rep.sm.onConfState?.(cs);
+    } catch (e) {
+      this.log.log('warn', 'onConfState failed', { group: rep.group, error: (e as Error).message });
+    }
+  }
+
   private applySnapshot(rep: Replica, snap: Snapshot): void {
+    // Marked broken during this round: its state is about to be destroyed anyway.
+    if (rep.needsReset) return;
     const i = snap.meta.index;
     try {
       rep.sm.restore(i, snap.data);
@@ -1212,7 +1265,8 @@ export class ReplicaHost {
     rep.confState = snap.meta.confState;
     rep.entriesSinceSnapshot = 0;
     rep.bytesSinceSnapshot = 0;
-    rep.sm.onConfState?.(snap.meta.confState);
+    this.tellConfState(rep, snap.meta.confState);
+    rep.awaitingSnapshot = false;
     // Proposals covered by the snapshot may or may not be in it.
     for (const [idx, p] of [...rep.proposals]) {
       if (idx <= i) {
@@ -1275,7 +1329,7 @@ export class ReplicaHost {
         return;
       }
       rep.confState = cs;
-      rep.sm.onConfState?.(cs);
+      this.tellConfState(rep, cs);
       if (mine) {
         this.count(rep.group, 'applied');
         this.settleProposal(rep, e.index, mine, undefined, cs);
@@ -1444,7 +1498,12 @@ export class ReplicaHost {
   }
 
   private reportSnapshot(key: string, abort: AbortController, m: Message, ok: boolean): void {
-    if (this.transfers.get(key) === abort) this.transfers.delete(key);
+    // A transfer superseded by a newer Snapshot message for the same follower is not reported:
+    // Raft tracks one pending snapshot per follower, and the newer transfer reports it. A
+    // failure report here would send the follower back to probing and make Raft start yet
+    // another transfer, aborting the current one.
+    if (this.transfers.get(key) !== abort) return;
+    this.transfers.delete(key);
     const rep = this.replicas.get(m.group);
     if (rep?.node === undefined || rep.replicaId !== m.from || this.closed) return;
     // Raft must hear about every snapshot it handed out, or the follower stays paused.

@@ -28,6 +28,14 @@ export interface PendingProposal {
   readonly timer: NodeJS.Timeout;
 }
 
+/** A proposal waiting for the end of the event-loop turn, when the group's batch is stepped. */
+export interface QueuedProposal {
+  readonly data: Uint8Array;
+  readonly d: Deferred<{ index: number; result: unknown }>;
+  readonly timeoutMs: number;
+  readonly startedMs: number;
+}
+
 export interface PendingRead {
   /** Set when the ReadState arrived: resolve once applied >= index. */
   index: number | undefined;
@@ -54,10 +62,18 @@ export class Replica {
   bytesSinceSnapshot = 0;
   leader: string | undefined;
   term = 0;
+  /** Proposals by log index. Invariant: each was appended at that index in `term`. */
   readonly proposals = new Map<number, PendingProposal>();
+  /** Not yet stepped into Raft (certainly not applied if they fail). */
+  readonly queued: QueuedProposal[] = [];
   readonly reads = new Map<string, PendingRead>();
   /** Set while the replica is broken (until a leader's snapshot rebuilt it). */
   broken: string | undefined;
+  /**
+   * Opened empty (new, wiped, or rebuilt after breaking): no snapshot installed yet. Heartbeats
+   * promising entries it lacks make it ask the leader for a snapshot instead of breaking.
+   */
+  awaitingSnapshot = false;
   /** The broken replica's state still has to be destroyed and re-opened empty. */
   needsReset = false;
   wantSnapshot = false;

@@ -21,6 +21,8 @@ import { CHUNK_MAX_BYTES } from './snapshot-sender.js';
 import type { DropReason, LinkFilter, ReplicationObserver } from './types.js';
 import { snapshotMetaFromWire, wireId, wireUint } from './wire-convert.js';
 
+/** Snapshot streams served at once. */
+export const MAX_SNAPSHOT_STREAMS = 64;
 /** Partial transfers kept at once. */
 export const MAX_PARTIALS = 4;
 /** A partial transfer unused for this long is dropped. */
@@ -93,7 +95,7 @@ export class SnapshotReceiver {
   };
 
   private async serve(call: ServerCall): Promise<void> {
-    if (this.closed || this.handshaking >= 16) {
+    if (this.closed || this.handshaking >= 16 || this.calls.size >= MAX_SNAPSHOT_STREAMS) {
       call.emit('error', statusError(grpc.status.UNAVAILABLE, 'not accepting snapshots now'));
       return;
     }

@@ -143,8 +143,6 @@ export function wireSize(m: Message): number {
   return n;
 }
 
-const EMPTY = new Uint8Array(0);
-
 /**
  * A message from the Raft stream. Snapshot messages are refused here (they come only through
  * InstallSnapshot, reassembled and checked there), as is the local-only SnapshotResponse.
@@ -200,5 +198,3 @@ export function messageFromWire(w: RaftMessage__Output, maxEntries: number): Mes
     ...(ctx !== undefined && ctx.length > 0 ? { context: ctx } : {}),
   };
 }
-
-export { EMPTY as EMPTY_BYTES };
