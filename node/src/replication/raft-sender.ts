@@ -127,14 +127,15 @@ export class RaftSender {
       }
       try {
         await this.session(client);
-        failures = 0;
       } catch (e) {
         this.ctx.log.log('debug', 'raft stream to peer failed', {
           member: this.member,
           error: (e as Error).message,
         });
-        failures++;
       } finally {
+        // A stream that got through its handshake resets the backoff: the next break is a
+        // new incident, not one more failed attempt.
+        failures = this.connected ? 0 : failures + 1;
         this.connected = false;
         this.call = undefined;
       }

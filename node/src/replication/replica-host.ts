@@ -802,7 +802,21 @@ export class ReplicaHost {
 
   private tick(): void {
     if (this.closed || this.failure !== undefined) return;
-    this.raft.tick();
+    // Per group rather than RaftHost.tick(): one group's broken invariant must not stop the
+    // others' clocks (or escape from a timer callback).
+    for (const rep of this.replicas.values()) {
+      if (rep.node === undefined || rep.needsReset) continue;
+      try {
+        rep.node.tick();
+      } catch (e) {
+        if (e instanceof InvariantError) this.markBroken(rep, e.message);
+        else
+          this.log.log('error', 'raft tick failed', {
+            group: rep.group,
+            error: (e as Error).message,
+          });
+      }
+    }
     this.kick();
   }
 

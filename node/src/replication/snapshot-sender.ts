@@ -61,6 +61,7 @@ export async function sendSnapshot(
   const cancel = (): void => call.cancel();
   signal.addEventListener('abort', cancel, { once: true });
   const reader = new FrameReader<ReplicationFrame__Output>(call);
+  let sent = 0;
   try {
     await offerHandshake(call, reader, ctx.memberId, member, ctx.secret);
     const meta = snapshotMetaToWire(snap.meta);
@@ -85,7 +86,6 @@ export async function sendSnapshot(
     let offset = wireUint(progress.offset, 'resume offset');
     if (offset > total) offset = 0;
     if (offset > 0) ctx.observer?.snapshotResumed?.(m.group, m.to, offset, total);
-    let sent = 0;
     do {
       const end = Math.min(total, offset + ctx.chunkBytes);
       await ctx.bucket.acquire(end - offset, signal);
@@ -113,9 +113,10 @@ export async function sendSnapshot(
         `receiver did not install the snapshot: ${done.snapshot_progress?.error || 'no confirmation'}`
       );
     }
-    ctx.observer?.snapshotSent?.(m.group, sent);
     call.end();
   } finally {
+    // Bytes on the wire, whether or not this attempt completed.
+    if (sent > 0) ctx.observer?.snapshotSent?.(m.group, sent);
     signal.removeEventListener('abort', cancel);
     if (reader.closedReason === undefined) call.cancel();
   }

@@ -60,7 +60,9 @@ export interface ReplicationObserver {
   applyLatency?(group: string, seconds: number): void;
   /** One WAL sync covering a Ready round of every group, seconds. */
   fsyncLatency?(seconds: number): void;
+  /** Snapshot data written by one transfer attempt (also a failed one). */
   snapshotSent?(group: string, bytes: number): void;
+  /** A complete snapshot received and handed to Raft. */
   snapshotReceived?(group: string, bytes: number): void;
   /** Receiver side: bytes of an incoming snapshot held so far (after each chunk). */
   snapshotProgress?(group: string, bytes: number, total: number): void;
