@@ -13,6 +13,7 @@ import {
   encodeData,
 } from '../../node/src/client/index.js';
 import {
+  DEV_CLUSTER_SECRET,
   type NodeProcess,
   brokerNodeEntry,
   freePort,
@@ -22,7 +23,7 @@ import type { BrokerClientClient } from '../../node/src/gen/broker/v1/BrokerClie
 import type { BrokerPeerClient } from '../../node/src/gen/broker/v1/BrokerPeer.js';
 import type { EventRun } from '../../node/src/gen/broker/v1/EventRun.js';
 import type { PeerFrame, PeerFrame__Output } from '../../node/src/gen/broker/v1/PeerFrame.js';
-import { loadProtos } from '../../node/src/transport/index.js';
+import { loadProtos, peerAuth } from '../../node/src/transport/index.js';
 import { ensureBuilt } from './support/ensure-built.js';
 import { scrape, sumOf } from './support/prometheus-text.js';
 import { waitFor } from './support/wait-for.js';
@@ -30,6 +31,7 @@ import { waitFor } from './support/wait-for.js';
 let node: NodeProcess;
 let client: BrokerClient;
 let raw: BrokerClientClient;
+const secret = new Uint8Array(Buffer.from(DEV_CLUSTER_SECRET, 'utf8'));
 
 beforeAll(async () => {
   ensureBuilt();
@@ -218,6 +220,8 @@ describe('bad input gets the documented error and never hurts the node', () => {
       node.grpc,
       grpc.credentials.createInsecure()
     );
+    // The frames go out once the node's challenge is in; each Hello gets a valid proof (the
+    // node's secret is the harness's), so what is tested is the frame after it.
     const attempt = (frames: PeerFrame[]): Promise<string> =>
       new Promise((resolve) => {
         const call = peer.Link();
@@ -225,11 +229,31 @@ describe('bad input gets the documented error and never hurts the node', () => {
         call.on('data', (f: PeerFrame__Output) => {
           seen.push(f.body ?? '?');
           if (f.body === 'goodbye') seen.push(f.goodbye?.reason ?? '');
+          if (f.body !== 'challenge' || !f.challenge) return;
+          const id = frames.find((x) => x.hello !== undefined)?.hello?.peer_id ?? 'a';
+          call.write({ challenge: { nonce: peerAuth.makeNonce(), server_id: id } });
+          for (const x of frames) {
+            const h = x.hello;
+            call.write(
+              h === undefined
+                ? x
+                : {
+                    hello: {
+                      ...h,
+                      proof: peerAuth.proveStream(
+                        secret,
+                        f.challenge.nonce,
+                        id,
+                        f.challenge.server_id
+                      ),
+                    },
+                  }
+            );
+          }
         });
         call.on('error', () => resolve(seen.join(' ')));
         setTimeout(() => resolve(`no end after 5 s; saw: ${seen.join(' ')}`), 5000).unref();
         call.on('end', () => resolve(seen.join(' ')));
-        for (const f of frames) call.write(f);
       });
     const hello = (id: string, version = 1): PeerFrame => ({
       hello: { peer_id: id, protocol_version: version, incarnation: 'x', initial_credit: 10 },
@@ -350,6 +374,37 @@ describe('bad flags and environment: a clear error and exit 2', () => {
       ['--id', 'x', '--tls-cert', garbage, '--tls-key', garbage],
       {},
       /not a usable certificate and key/,
+    ],
+    // Issue 10, defect 1: a node with peers needs a way for them to prove their ids.
+    [
+      ['--id', 'x', '--peers', 'a=127.0.0.1:1'],
+      {},
+      /peers are configured but cannot prove their ids/,
+    ],
+    // Issue 10, defect 6: inconsistent flags were silently accepted.
+    [['--id', 'x', '--id', 'y'], {}, /--id given more than once/],
+    [
+      ['--id', 'x', '--listen', '127.0.0.1:7000', '--http', '127.0.0.1:7000'],
+      {},
+      /both use port 7000/,
+    ],
+    [
+      ['--id', 'x', '--insecure-peers', '--peers', 'a=127.0.0.1:1,b=127.0.0.1:1'],
+      {},
+      /a and b have the same address/,
+    ],
+    [
+      [
+        '--id',
+        'x',
+        '--listen',
+        '127.0.0.1:7000',
+        '--insecure-peers',
+        '--peers',
+        'x=127.0.0.1:7001',
+      ],
+      {},
+      /gives this node \(x\) the address 127.0.0.1:7001/,
     ],
   ])('broker-node %j', async (args, env, message) => {
     const r = await run(args, env);

@@ -10,6 +10,7 @@ import { loadProtos } from '../transport/proto.js';
 import { type ConnectOptions, channelSetup } from './connect-options.js';
 import { wrapError } from './errors.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
+import type { RawMessage } from './message.js';
 import { Subscription } from './subscription.js';
 
 /** Options of {@link BrokerClient.subscribe}. */
@@ -22,6 +23,11 @@ export interface SubscribeOptions {
   readonly changeable?: boolean;
   /** Limits for decoding delivered events. */
   readonly limits?: Partial<DataLimits>;
+  /**
+   * Called for each delivered event the iterator cannot decode (for instance deeper than
+   * `limits.maxDepth`); the event is skipped and counted in `Subscription.decodeErrors`.
+   */
+  readonly onDecodeError?: (error: Error, event: RawMessage) => void;
 }
 
 const POLICY: Record<NonNullable<SubscribeOptions['overflowPolicy']>, WirePolicy> = {
@@ -100,9 +106,9 @@ export class BrokerClient {
     if (options.changeable === true) {
       const call = this.stub.SubscribeStream();
       call.write(req);
-      return new Subscription(call, options.limits);
+      return new Subscription(call, options.limits, options.onDecodeError);
     }
-    return new Subscription(this.stub.Subscribe(req), options.limits);
+    return new Subscription(this.stub.Subscribe(req), options.limits, options.onDecodeError);
   }
 
   /** The node's status. */

@@ -33,10 +33,17 @@ export class Subscription implements AsyncIterable<Message> {
   topics: string[] = [];
   /** Events the node discarded for this subscriber so far (drop-oldest). */
   droppedTotal = 0;
+  /**
+   * Events the iterator skipped because they did not decode (with the limits given to
+   * `subscribe`); each is also reported to `onDecodeError`. One bad event never ends the
+   * subscription.
+   */
+  decodeErrors = 0;
 
   constructor(
     private readonly call: DeliveryStream,
-    private readonly limits?: Partial<DataLimits>
+    private readonly limits?: Partial<DataLimits>,
+    private readonly onDecodeError?: (error: Error, event: RawMessage) => void
   ) {
     this.readyPromise = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
@@ -130,7 +137,22 @@ export class Subscription implements AsyncIterable<Message> {
   async *[Symbol.asyncIterator](): AsyncGenerator<Message> {
     const decoder = new BinaryDecoder(this.limits);
     for await (const m of this.raw()) {
-      yield { topic: m.topic, data: decoder.decode(m.bytes), publishTimeMs: m.publishTimeMs };
+      let value: Message['data'];
+      try {
+        value = decoder.decode(m.bytes);
+      } catch (e) {
+        this.decodeErrors++;
+        this.onDecodeError?.(
+          new BrokerClientError(
+            `event on ${m.topic} does not decode: ${(e as Error).message}`,
+            undefined,
+            { cause: e }
+          ),
+          m
+        );
+        continue;
+      }
+      yield { topic: m.topic, data: value, publishTimeMs: m.publishTimeMs };
     }
   }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { MAX_DEPTH_CEILING } from '../data/index.js';
 import type { OverflowPolicy } from '../pubsub/index.js';
 import { ConfigError } from './errors.js';
-import { type HostPort, isLoopbackHost, parseHostPort } from './host-port.js';
+import { type HostPort, formatHostPort, isLoopbackHost, parseHostPort } from './host-port.js';
 import { type FlagSpec, type FlagValues, parseFlags } from './options.js';
 
 /** A statically configured peer. */
@@ -59,6 +59,9 @@ export interface NodeConfig {
   readonly reconnectMaxMs: number;
   readonly metricsTopicPrefixes: readonly string[];
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
+  // --- mesh hardening (issue 10) ---
+  /** Peers may claim ids without proof; only with a loopback --listen and loopback peers. */
+  readonly insecurePeers: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -81,7 +84,7 @@ export const NODE_FLAGS: readonly FlagSpec[] = (
     {
       name: 'peers',
       kind: 'list',
-      help: 'static peers id=HOST:PORT,...; the same list may be given to every peer (own id is skipped)',
+      help: 'static peers id=HOST:PORT,...; the same list may be given to every peer (its own entry must have its --listen port)',
     },
     {
       name: 'peers-dns',
@@ -307,6 +310,12 @@ export const NODE_FLAGS: readonly FlagSpec[] = (
       default: 'info',
       help: 'log verbosity (JSON lines on stderr)',
     },
+    // --- mesh hardening (issue 10) ---
+    {
+      name: 'insecure-peers',
+      kind: 'bool',
+      help: 'let peers claim ids without proof (no --cluster-secret, no mutual TLS); loopback only, for development',
+    },
   ] satisfies Array<Omit<FlagSpec, 'env'>>
 ).map((s) => ({ ...s, env: 'BROKER_' + s.name.toUpperCase().replace(/-/g, '_') }));
 
@@ -425,6 +434,18 @@ export function loadNodeConfig(
     throw new ConfigError('--reconnect-base-ms must not exceed --reconnect-max-ms');
   const dnsPort = v.get('peers-dns-port');
   const clusterSecret = loadClusterSecret(str(v, 'cluster-secret'), str(v, 'cluster-secret-file'));
+  const allPeers = parsePeers((v.get('peers') as string[] | undefined) ?? []);
+  const insecurePeers = v.get('insecure-peers') === true;
+  checkMesh({
+    id,
+    listen,
+    http,
+    allPeers,
+    peersDns,
+    clusterSecret,
+    mtls: ca !== undefined,
+    insecurePeers,
+  });
   return {
     id,
     listen,
@@ -464,5 +485,61 @@ export function loadNodeConfig(
     reconnectMaxMs,
     metricsTopicPrefixes: (v.get('metrics-topic-prefixes') as string[] | undefined) ?? [],
     logLevel: str(v, 'log-level') as NodeConfig['logLevel'],
+    insecurePeers,
   };
+}
+
+/** The address host in a comparable form (case, IPv4-mapped IPv6). */
+function hostKey(hp: HostPort): string {
+  const h = hp.host.toLowerCase();
+  return `${h.startsWith('::ffff:') ? h.slice(7) : h}:${hp.port}`;
+}
+
+/**
+ * The mesh's own consistency rules (issue 10): peers prove their ids, every peer has its own
+ * address, this node's entry in --peers is where it listens.
+ */
+function checkMesh(m: {
+  id: string;
+  listen: HostPort;
+  http: HostPort | undefined;
+  allPeers: readonly StaticPeer[];
+  peersDns: string | undefined;
+  clusterSecret: Uint8Array | undefined;
+  mtls: boolean;
+  insecurePeers: boolean;
+}): void {
+  if (m.http !== undefined && m.http.port !== 0 && m.http.port === m.listen.port)
+    throw new ConfigError(`--http and --listen both use port ${m.listen.port}`);
+  const byAddress = new Map<string, string>();
+  for (const p of m.allPeers) {
+    const k = hostKey(p.address);
+    const other = byAddress.get(k);
+    if (other !== undefined)
+      throw new ConfigError(
+        `--peers: ${other} and ${p.id} have the same address ${formatHostPort(p.address)}`
+      );
+    byAddress.set(k, p.id);
+    if (p.id === m.id && m.listen.port !== 0 && p.address.port !== m.listen.port)
+      throw new ConfigError(
+        `--peers gives this node (${m.id}) the address ${formatHostPort(p.address)} but --listen is ${formatHostPort(m.listen)}`
+      );
+  }
+  const others = m.allPeers.filter((p) => p.id !== m.id);
+  const hasPeers = others.length > 0 || m.peersDns !== undefined;
+  if (m.insecurePeers) {
+    const loopback =
+      isLoopbackHost(m.listen.host) &&
+      m.peersDns === undefined &&
+      others.every((p) => isLoopbackHost(p.address.host));
+    if (!loopback)
+      throw new ConfigError(
+        '--insecure-peers is for loopback development only: --listen and every --peers address must be loopback (and no --peers-dns)'
+      );
+    return;
+  }
+  if (hasPeers && m.clusterSecret === undefined && !m.mtls)
+    throw new ConfigError(
+      'peers are configured but cannot prove their ids: give --cluster-secret-file (or --cluster-secret, BROKER_CLUSTER_SECRET), or mutual TLS (--tls-ca, certificates with the URI SAN broker-peer://ID), or --insecure-peers on loopback'
+    );
 }
