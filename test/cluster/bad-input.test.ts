@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -317,6 +318,36 @@ describe('bad input gets the documented error and never hurts the node', () => {
     }
   }, 40_000);
 
+  // Issue 10, defect 6: this logged `level: error` "Premature close" (a node fault) for what
+  // is the client's mistake.
+  it('a malformed PublishStream message is refused and logged as a warning', async () => {
+    const gc = new grpc.Client(node.grpc, grpc.credentials.createInsecure());
+    try {
+      const err = await new Promise<grpc.ServiceError | null>((resolve) => {
+        const call = gc.makeClientStreamRequest(
+          '/broker.v1.BrokerClient/PublishStream',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          (e) => resolve(e)
+        );
+        // Field 1 (runs), length 100, but only two bytes follow.
+        call.write(Buffer.from([0x0a, 0x64, 0x01, 0x02]));
+        call.end();
+      });
+      // gRPC answers first ("Error deserializing request"); the node only logs.
+      expect(err?.code).toBe(grpc.status.INTERNAL);
+      await waitFor(
+        () => node.logs.some((l) => l.includes('publish stream broken by the client')),
+        'the warning'
+      );
+      const line = node.logs.find((l) => l.includes('publish stream broken by the client'))!;
+      expect(JSON.parse(line)).toMatchObject({ level: 'warn' });
+      expect(node.logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);
+    } finally {
+      gc.close();
+    }
+  });
+
   it('counts rejected requests by limit in metrics', async () => {
     const m = await scrape(node.http!);
     expect(sumOf(m, 'broker_rejected_requests_total', { limit: 'max-message-bytes' })).toBe(1);
@@ -406,9 +437,31 @@ describe('bad flags and environment: a clear error and exit 2', () => {
       {},
       /gives this node \(x\) the address 127.0.0.1:7001/,
     ],
+    [['--id', 'x', '--data-dir', garbage], {}, /--data-dir .*garbage.pem: not a directory/],
+    [
+      ['--id', 'x', '--data-dir', join(garbage, 'sub')],
+      {},
+      /--data-dir .*: .*garbage.pem is not a directory/,
+    ],
   ])('broker-node %j', async (args, env, message) => {
     const r = await run(args, env);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+
+  // Issue 10, defect 6: a port in use exited 1 with a stray gRPC log line.
+  it.each(['--listen', '--http'])('a %s port in use: exit 2, one plain line', async (flag) => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const args = ['--id', 'x', flag, `127.0.0.1:${port}`];
+      if (flag === '--http') args.push('--listen', `127.0.0.1:${await freePort()}`);
+      const r = await run(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`broker-node: ${flag} 127.0.0.1:${port}: address already in use\n`);
+    } finally {
+      busy.close();
+    }
   });
 });

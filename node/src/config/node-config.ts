@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { MAX_DEPTH_CEILING } from '../data/index.js';
 import type { OverflowPolicy } from '../pubsub/index.js';
 import { ConfigError } from './errors.js';
@@ -457,7 +458,7 @@ export function loadNodeConfig(
     dnsServers: ((v.get('dns-server') as string[] | undefined) ?? []).map((x) =>
       parseHostPort(x, '--dns-server')
     ),
-    dataDir: str(v, 'data-dir'),
+    dataDir: checkDataDir(str(v, 'data-dir')),
     tls:
       cert === undefined || key === undefined
         ? undefined
@@ -487,6 +488,39 @@ export function loadNodeConfig(
     logLevel: str(v, 'log-level') as NodeConfig['logLevel'],
     insecurePeers,
   };
+}
+
+/**
+ * A --data-dir must be a writable directory, or not exist yet under a writable directory
+ * (it is created then): found at start, not at the first write.
+ */
+function checkDataDir(dir: string | undefined): string | undefined {
+  if (dir === undefined) return undefined;
+  if (dir === '') throw new ConfigError('--data-dir: empty path');
+  let p = resolve(dir);
+  for (;;) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      const up = dirname(p);
+      if (up === p) throw new ConfigError(`--data-dir ${dir}: no existing parent directory`);
+      p = up;
+      continue;
+    }
+    if (!st.isDirectory())
+      throw new ConfigError(
+        p === resolve(dir)
+          ? `--data-dir ${dir}: not a directory`
+          : `--data-dir ${dir}: ${p} is not a directory`
+      );
+    try {
+      accessSync(p, constants.W_OK | constants.X_OK);
+    } catch {
+      throw new ConfigError(`--data-dir ${dir}: ${p} is not writable`);
+    }
+    return dir;
+  }
 }
 
 /** The address host in a comparable form (case, IPv4-mapped IPv6). */

@@ -20,6 +20,7 @@ import {
   widenStreamWindow,
 } from '../transport/index.js';
 import { ClientService } from './client-service.js';
+import { ListenError, bindReason } from './listen-error.js';
 
 import { startHttpServer } from './http-server.js';
 import { VERSION } from './version.js';
@@ -111,21 +112,29 @@ export class BrokerNode {
     const target = formatHostPort(this.config.listen);
     const port = await new Promise<number>((resolve, reject) => {
       this.grpcServer.bindAsync(target, this.credentials.server, (err, p) =>
-        err ? reject(err) : resolve(p)
+        err
+          ? reject(new ListenError('--listen', target, bindReason(err), { cause: err }))
+          : resolve(p)
       );
     });
     widenSessionWindows(this.grpcServer);
     let http: HostPort | undefined;
     if (this.config.http !== undefined) {
-      this.httpServer = await startHttpServer(
-        this.config.http,
-        this.metrics,
-        {
-          live: () => true,
-          ready: () => this.readiness(),
-        },
-        this.log
-      );
+      try {
+        this.httpServer = await startHttpServer(
+          this.config.http,
+          this.metrics,
+          {
+            live: () => true,
+            ready: () => this.readiness(),
+          },
+          this.log
+        );
+      } catch (e) {
+        this.grpcServer.forceShutdown();
+        const address = formatHostPort(this.config.http);
+        throw new ListenError('--http', address, bindReason(e), { cause: e });
+      }
       const a = this.httpServer.address() as AddressInfo;
       http = { host: this.config.http.host, port: a.port };
     }

@@ -18,6 +18,7 @@ import {
 } from '../pubsub/index.js';
 import { fromWireRun, publishRequestBytes, toWireRun } from '../transport/index.js';
 import { rejectionLabel, statusError, toStatusError } from './grpc-errors.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 
 /** Most events per Delivery message written to a subscriber. */
 const DELIVERY_EVENTS = 4096;
@@ -38,6 +39,12 @@ export interface ClientServiceContext {
   isDraining(): boolean;
 }
 
+/** The error a server stream's iterator throws when the client's side broke (not a node fault). */
+function isBrokenClientStream(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ABORT_ERR';
+}
+
 type SubscriberCall =
   | grpc.ServerWritableStream<SubscribeRequest__Output, Delivery>
   | grpc.ServerDuplexStream<SubscribeRequest__Output, Delivery>;
@@ -46,9 +53,12 @@ type SubscriberCall =
 export class ClientService {
   private readonly validator: PayloadValidator;
   private readonly open = new Map<Subscriber, SubscriberCall>();
+  /** A client's broken stream is the client's problem: a warning, rate-limited. */
+  private readonly clientStreamLog: RateLimitedLog;
 
   constructor(private readonly ctx: ClientServiceContext) {
     this.validator = new PayloadValidator(ctx.config.maxMessageBytes, ctx.config.maxDepth);
+    this.clientStreamLog = new RateLimitedLog(ctx.log);
   }
 
   handlers(): BrokerClientHandlers {
@@ -67,6 +77,21 @@ export class ClientService {
             }
             callback(null, { accepted });
           } catch (e) {
+            if (isBrokenClientStream(e)) {
+              // A message that did not deserialize, or a client that went away mid-stream.
+              this.ctx.metrics.rejectedRequests.inc({ limit: 'malformed' });
+              this.clientStreamLog.warn('publish stream broken by the client', {
+                client: call.getPeer(),
+                error: (e as Error).message,
+              });
+              callback(
+                statusError(
+                  grpc.status.INVALID_ARGUMENT,
+                  `publish stream broken: ${(e as Error).message}`
+                ) as grpc.ServiceError
+              );
+              return;
+            }
             callback(this.reject(e));
           }
         })();
@@ -180,6 +205,7 @@ export class ClientService {
         {
           policy,
           capacity,
+          capacitySource: req.queue_capacity > 0 ? 'queue_capacity' : 'subscriber-queue',
           maxBytes: config.subscriberQueueBytes,
           blockTimeoutMs: config.blockTimeoutMs,
         },
