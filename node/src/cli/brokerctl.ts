@@ -1,6 +1,12 @@
 import { createInterface } from 'node:readline';
 import { type BrokerClient, BrokerClientError, connect } from '../client/index.js';
-import { ConfigError, type FlagSpec, formatHelp, parseFlags } from '../config/index.js';
+import {
+  ConfigError,
+  type FlagSpec,
+  formatHelp,
+  parseFlags,
+  parseHostPort,
+} from '../config/index.js';
 import {
   type Data,
   DataJsonError,
@@ -9,7 +15,8 @@ import {
   fromJsonText,
   toJsonText,
 } from '../data/index.js';
-import { validateTopic } from '../pubsub/index.js';
+import { canonicalPrefix, validateTopic } from '../pubsub/index.js';
+import { VERSION } from '../server/version.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { peersJson, peersTable, statusJson, statusText } from './output.js';
 
@@ -24,6 +31,7 @@ export interface CliIo {
 }
 
 export const USAGE = `usage: brokerctl [--server HOST:PORT] [--output text|json] COMMAND ...
+       brokerctl COMMAND --help    the flags of one command;  brokerctl --version
 commands:
   pub TOPIC [JSON...]   publish values in Broker's JSON form ({"@data-type":"count","data":1});
                         without JSON arguments, one value per line from stdin
@@ -99,12 +107,71 @@ export const CTL_FLAGS: readonly FlagSpec[] = [
 const UNAVAILABLE = 14;
 const DEADLINE_EXCEEDED = 4;
 
-function toCliError(e: unknown): CliError {
+/** The flags each command takes besides the global ones; `COMMAND --help` lists them. */
+const COMMAND_HELP: Record<string, { usage: string; flags: readonly string[] }> = {
+  pub: {
+    usage:
+      'usage: brokerctl pub TOPIC [JSON...]\n  publishes each JSON argument, or without any, one value per line from stdin',
+    flags: [],
+  },
+  sub: {
+    usage:
+      'usage: brokerctl sub TOPIC...\n  prints each message as one JSON line; "" subscribes to every topic',
+    flags: ['count', 'overflow-policy', 'queue'],
+  },
+  status: { usage: "usage: brokerctl status\n  the node's status", flags: [] },
+  peers: { usage: "usage: brokerctl peers\n  the node's peers", flags: [] },
+};
+const GLOBAL_FLAGS = [
+  'server',
+  'output',
+  'timeout-ms',
+  'tls-ca',
+  'tls-cert',
+  'tls-key',
+  'tls-server-name',
+];
+
+/**
+ * Why the node could not be reached, in a few words: gRPC's text ("No connection
+ * established. Last error: Error: connect ECONNREFUSED ... Resolution note: ") is long.
+ */
+function unreachableReason(message: string): string {
+  const known: Array<[RegExp, string]> = [
+    [/ECONNREFUSED/, 'connection refused (is broker-node running there?)'],
+    [/ENOTFOUND|EAI_AGAIN|Name resolution failed/, 'host name does not resolve'],
+    [/ETIMEDOUT|Deadline exceeded|deadline/i, 'no answer in time (--timeout-ms)'],
+    [/EHOSTUNREACH|ENETUNREACH/, 'host unreachable'],
+    [/ECONNRESET|Connection dropped|socket hang up/, 'the connection was dropped'],
+    [
+      /certificate|SSL|TLS|handshake/i,
+      'TLS handshake failed (check --tls-ca, --tls-cert, --tls-key)',
+    ],
+  ];
+  for (const [re, text] of known) if (re.test(message)) return text;
+  return message.replace(/\s*Resolution note:\s*$/, '');
+}
+
+/** Control characters (from input echoed in an error) shown as escapes, one line per message. */
+function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) =>
+    c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  );
+}
+
+function toCliError(e: unknown, server?: string): CliError {
   if (e instanceof CliError) return e;
   if (e instanceof BrokerClientError) {
-    const code =
-      e.code === UNAVAILABLE || e.code === DEADLINE_EXCEEDED ? EXIT.unavailable : EXIT.failed;
-    return new CliError(e.message, code, { cause: e });
+    if (e.code === UNAVAILABLE || e.code === DEADLINE_EXCEEDED) {
+      const what = e.message.slice(0, Math.max(0, e.message.indexOf(':')));
+      return new CliError(
+        `${what !== '' ? what + ': ' : ''}cannot reach ${server ?? 'the node'}: ${unreachableReason(e.message)}`,
+        EXIT.unavailable,
+        { cause: e }
+      );
+    }
+    return new CliError(e.message, EXIT.failed, { cause: e });
   }
   if (e instanceof DataJsonError || e instanceof DataValueError)
     return new CliError(e.message, EXIT.usage, { cause: e });
@@ -114,7 +181,12 @@ function toCliError(e: unknown): CliError {
 /** Runs brokerctl with `argv` (without the program name); resolves with the exit code. */
 export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<number> {
   let client: BrokerClient | undefined;
+  let server: string | undefined;
   try {
+    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+      io.stdout.write(`brokerctl ${VERSION}\n`);
+      return EXIT.ok;
+    }
     let parsed;
     try {
       parsed = parseFlags(CTL_FLAGS, argv, io.env, { allowPositionals: true });
@@ -122,12 +194,17 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
       if (e instanceof ConfigError) throw new CliError(`${e.message}\n${USAGE}`, EXIT.usage);
       throw e;
     }
-    if (parsed.help) {
-      io.stdout.write(formatHelp(USAGE, CTL_FLAGS) + '\n');
-      return EXIT.ok;
-    }
     const v = parsed.values;
     const [command, ...args] = parsed.positionals;
+    if (parsed.help) {
+      const one = command !== undefined ? COMMAND_HELP[command] : undefined;
+      if (one !== undefined) {
+        const names = new Set([...one.flags, ...GLOBAL_FLAGS]);
+        const specs = CTL_FLAGS.filter((f) => names.has(f.name));
+        io.stdout.write(formatHelp(one.usage, specs) + '\n');
+      } else io.stdout.write(formatHelp(USAGE, CTL_FLAGS) + '\n');
+      return EXIT.ok;
+    }
     if (command === undefined) throw new CliError(`no command given\n${USAGE}`, EXIT.usage);
     for (const f of ['count', 'overflow-policy', 'queue']) {
       if (v.has(f) && command !== 'sub')
@@ -150,9 +227,15 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
         : undefined;
     const timeoutMs = v.get('timeout-ms') as number;
     const json = v.get('output') === 'json';
-    const server = v.get('server') as string;
+    server = v.get('server') as string;
+    try {
+      parseHostPort(server, '--server');
+    } catch (e) {
+      throw new CliError((e as Error).message, EXIT.usage, { cause: e });
+    }
+    const target = server;
     const makeClient = (): BrokerClient =>
-      (client = connect({ server, ...(tls !== undefined ? { tls } : {}) }));
+      (client = connect({ server: target, ...(tls !== undefined ? { tls } : {}) }));
     switch (command) {
       case 'status':
       case 'peers': {
@@ -170,7 +253,7 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
         return EXIT.ok;
       }
       case 'pub':
-        return await pub(makeClient(), args, io, timeoutMs);
+        return await pub(makeClient(), args, io, timeoutMs, json);
       case 'sub': {
         const opts = {
           ...(v.has('overflow-policy')
@@ -191,19 +274,20 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
         throw new CliError(`unknown command ${JSON.stringify(command)}\n${USAGE}`, EXIT.usage);
     }
   } catch (e) {
-    const err = toCliError(e);
-    io.stderr.write(`brokerctl: ${err.message}\n`);
+    const err = toCliError(e, server);
+    io.stderr.write(`brokerctl: ${escapeControls(err.message)}\n`);
     return err.exitCode;
   } finally {
     client?.close();
   }
 }
 
-function checkTopic(t: string): void {
+function checkTopic(t: string, kind: 'topic' | 'prefix'): void {
   try {
-    validateTopic(t);
+    if (kind === 'topic') validateTopic(t);
+    else canonicalPrefix(t);
   } catch (e) {
-    throw new CliError((e as Error).message, EXIT.usage);
+    throw new CliError((e as Error).message, EXIT.usage, { cause: e });
   }
 }
 
@@ -211,11 +295,12 @@ async function pub(
   client: BrokerClient,
   args: readonly string[],
   io: CliIo,
-  timeoutMs: number
+  timeoutMs: number,
+  json: boolean
 ): Promise<number> {
   const [topic, ...values] = args;
   if (topic === undefined) throw new CliError('pub needs a TOPIC', EXIT.usage);
-  checkTopic(topic);
+  checkTopic(topic, 'topic');
   const parse = (text: string, where: string): Data => {
     try {
       return fromJsonText(text);
@@ -228,6 +313,11 @@ async function pub(
     const list = values.map((t, i) => parse(t, `argument ${i + 1}`));
     accepted = await client.publish(topic, list, timeoutMs);
   } else {
+    // Someone typing `brokerctl pub TOPIC` at a terminal sees why nothing happens.
+    if ((io.stdin as { isTTY?: boolean }).isTTY === true)
+      io.stderr.write(
+        'brokerctl: reading values from stdin, one JSON value per line; end with Ctrl-D\n'
+      );
     const lines = createInterface({ input: io.stdin });
     let batch: Data[] = [];
     let n = 0;
@@ -242,7 +332,8 @@ async function pub(
     }
     if (batch.length > 0) accepted += await client.publish(topic, batch, timeoutMs);
   }
-  io.stderr.write(`published ${accepted} message${accepted === 1 ? '' : 's'} to ${topic}\n`);
+  if (json) io.stdout.write(JSON.stringify({ published: accepted, topic }) + '\n');
+  else io.stderr.write(`published ${accepted} message${accepted === 1 ? '' : 's'} to ${topic}\n`);
   return EXIT.ok;
 }
 
@@ -255,7 +346,7 @@ async function sub(
   confirmTimeoutMs: number
 ): Promise<number> {
   if (topics.length === 0) throw new CliError('sub needs at least one TOPIC', EXIT.usage);
-  for (const t of topics) checkTopic(t);
+  for (const t of topics) checkTopic(t, 'prefix');
   const subscription = client.subscribe(topics, opts);
   const onInterrupt = (): void => subscription.close();
   io.interrupt.addEventListener('abort', onInterrupt, { once: true });
@@ -306,9 +397,18 @@ async function sub(
       }
     }
   } catch (e) {
-    // Once confirmed, any end the node causes (overflow policy, shutdown) is exit 4.
+    // Once confirmed, any end the node causes (overflow policy, shutdown) is exit 4; a lost
+    // connection (the node was killed, the network broke) says so rather than that the node
+    // ended it.
     const err = toCliError(e);
-    throw confirmed ? new CliError(err.message, EXIT.subscriptionEnded, { cause: e }) : err;
+    if (!confirmed) throw err;
+    const lost =
+      e instanceof BrokerClientError && e.code === UNAVAILABLE && !/shutting down/.test(e.message);
+    throw new CliError(
+      lost ? `lost the connection to the node: ${unreachableReason(e.message)}` : err.message,
+      EXIT.subscriptionEnded,
+      { cause: e }
+    );
   } finally {
     io.interrupt.removeEventListener('abort', onInterrupt);
   }

@@ -14,7 +14,7 @@ import {
   type Router,
   Subscriber,
   nowMs,
-  validateTopic,
+  canonicalPrefix,
 } from '../pubsub/index.js';
 import { fromWireRun, publishRequestBytes, toWireRun } from '../transport/index.js';
 import { rejectionLabel, statusError, toStatusError } from './grpc-errors.js';
@@ -170,14 +170,15 @@ export class ClientService {
   private checkTopics(topics: readonly string[]): string[] {
     if (topics.length === 0)
       throw statusError(grpc.status.INVALID_ARGUMENT, 'subscribe needs at least one topic');
-    const unique = [...new Set(topics)];
+    const unique = [
+      ...new Set(topics.map((t) => canonicalPrefix(t, this.ctx.config.maxTopicLength))),
+    ];
     if (unique.length > this.ctx.config.maxSubscriptions) {
       throw new LimitExceededError(
         'max-subscriptions',
         `${unique.length} topic prefixes requested, at most ${this.ctx.config.maxSubscriptions} per subscriber`
       );
     }
-    for (const t of unique) validateTopic(t, this.ctx.config.maxTopicLength);
     return unique;
   }
 

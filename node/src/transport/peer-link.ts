@@ -10,7 +10,7 @@ import {
   RunQueue,
   TopicFilter,
   WaitTimeoutError,
-  validateTopic,
+  canonicalPrefix,
   withTimeout,
 } from '../pubsub/index.js';
 import { PeerProtocolError } from './errors.js';
@@ -482,8 +482,10 @@ export class PeerLink implements PeerSink {
         `subscription update with ${topics.length} prefixes exceeds ${this.settings.maxPeerTopics}`
       );
     }
-    for (const t of topics) validateTopic(t, this.settings.maxTopicLength);
-    this.filterTopics = [...topics].sort();
-    this.filter.replace(topics);
+    const prefixes = [
+      ...new Set(topics.map((t) => canonicalPrefix(t, this.settings.maxTopicLength))),
+    ];
+    this.filterTopics = prefixes.sort();
+    this.filter.replace(prefixes);
   }
 }
