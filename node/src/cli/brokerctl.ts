@@ -8,10 +8,12 @@ import {
   parseHostPort,
 } from '../config/index.js';
 import {
+  BinaryDecoder,
   type Data,
   DataJsonError,
+  type DataLimits,
   DataValueError,
-  decodeData,
+  MAX_DEPTH_CEILING,
   fromJsonText,
   toJsonText,
 } from '../data/index.js';
@@ -102,6 +104,25 @@ export const CTL_FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     help: 'name to verify in the node certificate instead of the host',
   },
+  // The node's limits are its own flags; these let brokerctl go as far as the node does.
+  {
+    name: 'max-depth',
+    kind: 'int',
+    env: 'BROKERCTL_MAX_DEPTH',
+    min: 1,
+    max: MAX_DEPTH_CEILING,
+    default: '64',
+    help: "deepest nesting of a value brokerctl parses, encodes and decodes (set it to the node's --max-depth)",
+  },
+  {
+    name: 'max-message-bytes',
+    kind: 'int',
+    env: 'BROKERCTL_MAX_MESSAGE_BYTES',
+    min: 16,
+    max: 256 * 1024 * 1024,
+    default: String(16 * 1024 * 1024),
+    help: "largest value brokerctl encodes and decodes (set it to the node's --max-message-bytes)",
+  },
 ];
 
 const UNAVAILABLE = 14;
@@ -123,6 +144,8 @@ const COMMAND_HELP: Record<string, { usage: string; flags: readonly string[] }> 
   peers: { usage: "usage: brokerctl peers\n  the node's peers", flags: [] },
 };
 const GLOBAL_FLAGS = [
+  'max-depth',
+  'max-message-bytes',
   'server',
   'output',
   'timeout-ms',
@@ -234,8 +257,12 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
       throw new CliError((e as Error).message, EXIT.usage, { cause: e });
     }
     const target = server;
+    const limits = {
+      maxDepth: v.get('max-depth') as number,
+      maxBytes: v.get('max-message-bytes') as number,
+    };
     const makeClient = (): BrokerClient =>
-      (client = connect({ server: target, ...(tls !== undefined ? { tls } : {}) }));
+      (client = connect({ server: target, limits, ...(tls !== undefined ? { tls } : {}) }));
     switch (command) {
       case 'status':
       case 'peers': {
@@ -253,7 +280,7 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
         return EXIT.ok;
       }
       case 'pub':
-        return await pub(makeClient(), args, io, timeoutMs, json);
+        return await pub(makeClient(), args, io, timeoutMs, json, limits);
       case 'sub': {
         const opts = {
           ...(v.has('overflow-policy')
@@ -267,7 +294,8 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
           io,
           v.get('count') as number | undefined,
           opts,
-          timeoutMs
+          timeoutMs,
+          limits
         );
       }
       default:
@@ -296,16 +324,24 @@ async function pub(
   args: readonly string[],
   io: CliIo,
   timeoutMs: number,
-  json: boolean
+  json: boolean,
+  limits: DataLimits
 ): Promise<number> {
   const [topic, ...values] = args;
   if (topic === undefined) throw new CliError('pub needs a TOPIC', EXIT.usage);
   checkTopic(topic, 'topic');
   const parse = (text: string, where: string): Data => {
     try {
-      return fromJsonText(text);
+      return fromJsonText(text, limits);
     } catch (e) {
-      throw new CliError(`${where}: ${(e as Error).message}`, EXIT.usage, { cause: e });
+      const msg = (e as Error).message;
+      // The codec names its own option; the user can only change brokerctl's flag.
+      const hint = /maxDepth/.test(msg)
+        ? ' (brokerctl --max-depth)'
+        : /maxBytes/.test(msg)
+          ? ' (brokerctl --max-message-bytes)'
+          : '';
+      throw new CliError(`${where}: ${msg}${hint}`, EXIT.usage, { cause: e });
     }
   };
   let accepted = 0;
@@ -343,8 +379,10 @@ async function sub(
   io: CliIo,
   count: number | undefined,
   opts: { overflowPolicy?: 'block'; queueCapacity?: number },
-  confirmTimeoutMs: number
+  confirmTimeoutMs: number,
+  limits: DataLimits
 ): Promise<number> {
+  const decoder = new BinaryDecoder(limits);
   if (topics.length === 0) throw new CliError('sub needs at least one TOPIC', EXIT.usage);
   for (const t of topics) checkTopic(t, 'prefix');
   const subscription = client.subscribe(topics, opts);
@@ -377,13 +415,13 @@ async function sub(
     for await (const m of subscription.raw()) {
       let value: Data;
       try {
-        value = decodeData(m.bytes);
+        value = decoder.decode(m.bytes);
       } catch (e) {
         io.stderr.write(`brokerctl: undecodable message on ${m.topic}: ${(e as Error).message}\n`);
         continue;
       }
       io.stdout.write(
-        `{"type":"data-message","topic":${JSON.stringify(m.topic)},${toJsonText(value).slice(1)}\n`
+        `{"type":"data-message","topic":${JSON.stringify(m.topic)},${toJsonText(value, limits).slice(1)}\n`
       );
       if (subscription.droppedTotal > dropped) {
         io.stderr.write(

@@ -39,9 +39,13 @@ const POLICY: Record<NonNullable<SubscribeOptions['overflowPolicy']>, WirePolicy
 /** A connection to one broker-node. */
 export class BrokerClient {
   private readonly stub: BrokerClientClient;
-  private readonly encoder = new BinaryEncoder({ initialCapacity: 256 });
+  private readonly encoder: BinaryEncoder;
 
   constructor(readonly options: ConnectOptions) {
+    this.encoder = new BinaryEncoder({
+      initialCapacity: 256,
+      ...(options.limits !== undefined ? { limits: options.limits } : {}),
+    });
     const { creds, options: channelOptions } = channelSetup(options);
     const Ctor = loadProtos().broker.v1.BrokerClient;
     this.stub = new Ctor(options.server, creds, channelOptions);
@@ -90,7 +94,7 @@ export class BrokerClient {
           : resolve(Number(res.accepted))
       );
     });
-    return new Publisher(call, done, options);
+    return new Publisher(call, done, { ...this.limitsOption(), ...options });
   }
 
   /** Subscribes to topic prefixes; iterate the result for messages. */
@@ -106,9 +110,22 @@ export class BrokerClient {
     if (options.changeable === true) {
       const call = this.stub.SubscribeStream();
       call.write(req);
-      return new Subscription(call, options.limits, options.onDecodeError);
+      return new Subscription(call, this.decodeLimits(options), options.onDecodeError);
     }
-    return new Subscription(this.stub.Subscribe(req), options.limits, options.onDecodeError);
+    return new Subscription(
+      this.stub.Subscribe(req),
+      this.decodeLimits(options),
+      options.onDecodeError
+    );
+  }
+
+  private limitsOption(): { limits?: Partial<DataLimits> } {
+    return this.options.limits !== undefined ? { limits: this.options.limits } : {};
+  }
+
+  /** A subscription's own limits, else the client's. */
+  private decodeLimits(options: SubscribeOptions): Partial<DataLimits> | undefined {
+    return options.limits ?? this.options.limits;
   }
 
   /** The node's status. */
