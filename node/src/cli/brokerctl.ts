@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { type BrokerClient, BrokerClientError, connect } from '../client/index.js';
 import {
   ConfigError,
@@ -311,6 +310,13 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
 }
 
 function checkTopic(t: string, kind: 'topic' | 'prefix'): void {
+  // Node turns invalid UTF-8 in an argument into U+FFFD before we see it: refuse that rather
+  // than publish to a topic nobody typed.
+  if (t.includes('\ufffd'))
+    throw new CliError(
+      `invalid topic ${JSON.stringify(t)}: contains U+FFFD (the argument is not valid UTF-8?)`,
+      EXIT.usage
+    );
   try {
     if (kind === 'topic') validateTopic(t);
     else canonicalPrefix(t);
@@ -346,6 +352,13 @@ async function pub(
   };
   let accepted = 0;
   if (values.length > 0) {
+    values.forEach((t, i) => {
+      if (t.includes('\ufffd'))
+        throw new CliError(
+          `argument ${i + 1}: contains U+FFFD (not valid UTF-8?); write \\ufffd if you mean it`,
+          EXIT.usage
+        );
+    });
     const list = values.map((t, i) => parse(t, `argument ${i + 1}`));
     accepted = await client.publish(topic, list, timeoutMs);
   } else {
@@ -354,11 +367,11 @@ async function pub(
       io.stderr.write(
         'brokerctl: reading values from stdin, one JSON value per line; end with Ctrl-D\n'
       );
-    const lines = createInterface({ input: io.stdin });
     let batch: Data[] = [];
     let n = 0;
-    for await (const line of lines) {
+    for await (const line of utf8Lines(io.stdin)) {
       n++;
+      if (line === undefined) throw new CliError(`stdin line ${n}: not valid UTF-8`, EXIT.usage);
       if (line.trim() === '') continue;
       batch.push(parse(line, `stdin line ${n}`));
       if (batch.length >= 1000) {
@@ -371,6 +384,44 @@ async function pub(
   if (json) io.stdout.write(JSON.stringify({ published: accepted, topic }) + '\n');
   else io.stderr.write(`published ${accepted} message${accepted === 1 ? '' : 's'} to ${topic}\n`);
   return EXIT.ok;
+}
+
+/** Longest stdin line accepted, in bytes: a bound on what one line may hold in memory. */
+const MAX_LINE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Lines of `input`, decoded strictly: a line that is not valid UTF-8 is `undefined` (readline
+ * would replace the bad bytes with U+FFFD and publish a string nobody wrote).
+ */
+async function* utf8Lines(input: NodeJS.ReadableStream): AsyncGenerator<string | undefined> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const finish = (tail: Buffer): string | undefined => {
+    const all = pending.length === 0 ? tail : Buffer.concat([...pending, tail]);
+    pending = [];
+    pendingBytes = 0;
+    const end = all.length > 0 && all[all.length - 1] === 0x0d ? all.length - 1 : all.length;
+    try {
+      return decoder.decode(all.subarray(0, end));
+    } catch {
+      return undefined;
+    }
+  };
+  for await (const chunk of input) {
+    let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
+    for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a)) {
+      yield finish(buf.subarray(0, nl));
+      buf = buf.subarray(nl + 1);
+    }
+    if (buf.length > 0) {
+      pendingBytes += buf.length;
+      if (pendingBytes > MAX_LINE_BYTES)
+        throw new CliError(`stdin: a line longer than ${MAX_LINE_BYTES} bytes`, EXIT.usage);
+      pending.push(buf);
+    }
+  }
+  if (pendingBytes > 0) yield finish(Buffer.alloc(0));
 }
 
 async function sub(
