@@ -63,6 +63,14 @@ export interface NodeConfig {
   // --- mesh hardening (issue 10) ---
   /** Peers may claim ids without proof; only with a loopback --listen and loopback peers. */
   readonly insecurePeers: boolean;
+  /** Open connections to the gRPC port at most (clients and peers). */
+  readonly maxConnections: number;
+  /** A connection completes its HTTP/2 handshake within this, or is closed. */
+  readonly handshakeTimeoutMs: number;
+  /** A connection without calls for this long is closed (GOAWAY). */
+  readonly idleTimeoutMs: number;
+  /** Long-lived calls (subscriptions, publish streams) per connection at most. */
+  readonly maxStreamsPerConnection: number;
 }
 
 const MiB = 1024 * 1024;
@@ -317,6 +325,38 @@ export const NODE_FLAGS: readonly FlagSpec[] = (
       kind: 'bool',
       help: 'let peers claim ids without proof (no --cluster-secret, no mutual TLS); loopback only, for development',
     },
+    {
+      name: 'max-connections',
+      kind: 'int',
+      min: 1,
+      max: 1_000_000,
+      default: '4096',
+      help: 'open connections to the gRPC port at most (clients and peers); more are closed at once',
+    },
+    {
+      name: 'handshake-timeout-ms',
+      kind: 'int',
+      min: 100,
+      max: 600_000,
+      default: '10000',
+      help: 'a connection that has not completed its HTTP/2 (and TLS) handshake by then is closed',
+    },
+    {
+      name: 'idle-timeout-ms',
+      kind: 'int',
+      min: 1000,
+      max: 86_400_000,
+      default: '300000',
+      help: 'a connection without calls for this long is closed (clients reconnect when they need to)',
+    },
+    {
+      name: 'max-streams-per-connection',
+      kind: 'int',
+      min: 1,
+      max: 100_000,
+      default: '1024',
+      help: 'subscriptions and publish streams one connection may hold; more get RESOURCE_EXHAUSTED',
+    },
   ] satisfies Array<Omit<FlagSpec, 'env'>>
 ).map((s) => ({ ...s, env: 'BROKER_' + s.name.toUpperCase().replace(/-/g, '_') }));
 
@@ -487,6 +527,10 @@ export function loadNodeConfig(
     metricsTopicPrefixes: (v.get('metrics-topic-prefixes') as string[] | undefined) ?? [],
     logLevel: str(v, 'log-level') as NodeConfig['logLevel'],
     insecurePeers,
+    maxConnections: int(v, 'max-connections'),
+    handshakeTimeoutMs: int(v, 'handshake-timeout-ms'),
+    idleTimeoutMs: int(v, 'idle-timeout-ms'),
+    maxStreamsPerConnection: int(v, 'max-streams-per-connection'),
   };
 }
 

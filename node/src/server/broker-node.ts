@@ -14,6 +14,7 @@ import { Router } from '../pubsub/index.js';
 import {
   type Credentials,
   PeerManager,
+  guardConnections,
   loadProtos,
   makeCredentials,
   widenSessionWindows,
@@ -92,8 +93,11 @@ export class BrokerNode {
       'grpc.keepalive_timeout_ms': 5_000,
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 5_000,
-      // Bounds the calls one connection may hold open (each subscription is one).
-      'grpc.max_concurrent_streams': 1024,
+      // HTTP/2's own bound sits above --max-streams-per-connection, so that calls over our
+      // limit reach the handler and get RESOURCE_EXHAUSTED instead of waiting unseen in the
+      // client for a free stream.
+      'grpc.max_concurrent_streams': config.maxStreamsPerConnection + 64,
+      'grpc.max_connection_idle_ms': config.idleTimeoutMs,
     });
     widenStreamWindow(this.grpcServer);
     const protos = loadProtos();
@@ -118,6 +122,14 @@ export class BrokerNode {
       );
     });
     widenSessionWindows(this.grpcServer);
+    guardConnections(
+      this.grpcServer,
+      {
+        maxConnections: this.config.maxConnections,
+        handshakeTimeoutMs: this.config.handshakeTimeoutMs,
+      },
+      { refused: (limit) => this.metrics.rejectedRequests.inc({ limit }) }
+    );
     let http: HostPort | undefined;
     if (this.config.http !== undefined) {
       try {

@@ -53,6 +53,11 @@ type SubscriberCall =
 export class ClientService {
   private readonly validator: PayloadValidator;
   private readonly open = new Map<Subscriber, SubscriberCall>();
+  /**
+   * Long-lived calls per connection (by the client's address and port, one per connection).
+   * Invariant: no entry holds zero; each admitted call releases its count exactly once.
+   */
+  private readonly streamsByConnection = new Map<string, number>();
   /** A client's broken stream is the client's problem: a warning, rate-limited. */
   private readonly clientStreamLog: RateLimitedLog;
 
@@ -71,7 +76,9 @@ export class ClientService {
       PublishStream: (call, callback) => {
         void (async () => {
           let accepted = 0;
+          let release: (() => void) | undefined;
           try {
+            release = this.admitStream(call.getPeer());
             for await (const req of call as AsyncIterable<PublishRequest__Output>) {
               accepted += await this.publishOne(req);
             }
@@ -93,6 +100,8 @@ export class ClientService {
               return;
             }
             callback(this.reject(e));
+          } finally {
+            release?.();
           }
         })();
       },
@@ -184,9 +193,11 @@ export class ClientService {
 
   private subscribe(call: SubscriberCall, req: SubscribeRequest__Output): Subscriber | undefined {
     const { config, router, metrics } = this.ctx;
+    let release: (() => void) | undefined;
     try {
       if (this.ctx.isDraining())
         throw statusError(grpc.status.UNAVAILABLE, 'node is shutting down');
+      release = this.admitStream(call.getPeer());
       const topics = this.checkTopics(req.topics ?? []);
       if (router.subscriberCount >= config.maxSubscribers) {
         throw new LimitExceededError(
@@ -216,7 +227,9 @@ export class ClientService {
       router.addSubscriber(sub);
       this.open.set(sub, call);
       call.write({ ack: true, topics: [...sub.topics] });
+      const admitted = release;
       const cleanup = (): void => {
+        admitted();
         router.removeSubscriber(sub);
         this.open.delete(sub);
         sub.disconnect('subscriber went away');
@@ -234,9 +247,33 @@ export class ClientService {
       void this.writeLoop(sub, call);
       return sub;
     } catch (e) {
+      release?.();
       call.emit('error', this.reject(e));
       return undefined;
     }
+  }
+
+  /**
+   * Counts one more long-lived call on the connection `peer` (gRPC's `getPeer()`), or throws
+   * naming --max-streams-per-connection. Returns the idempotent release.
+   */
+  private admitStream(peer: string): () => void {
+    const max = this.ctx.config.maxStreamsPerConnection;
+    const n = this.streamsByConnection.get(peer) ?? 0;
+    if (n >= max)
+      throw new LimitExceededError(
+        'max-streams-per-connection',
+        `this connection already holds ${max} subscriptions and publish streams; open another connection`
+      );
+    this.streamsByConnection.set(peer, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.streamsByConnection.get(peer) ?? 1) - 1;
+      if (left <= 0) this.streamsByConnection.delete(peer);
+      else this.streamsByConnection.set(peer, left);
+    };
   }
 
   private async writeLoop(sub: Subscriber, call: SubscriberCall): Promise<void> {
