@@ -1,4 +1,10 @@
-import { type BrokerClient, BrokerClientError, connect } from '../client/index.js';
+import {
+  type BrokerClient,
+  BrokerClientError,
+  type SubscribeOptions,
+  type SubscriptionStatus,
+  connect,
+} from '../client/index.js';
 import {
   ConfigError,
   type FlagSpec,
@@ -47,7 +53,7 @@ export const CTL_FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     env: 'BROKER_SERVER',
     default: '127.0.0.1:7400',
-    help: 'broker-node gRPC address',
+    help: 'broker-node gRPC address HOST:PORT; sub --reconnect tries a comma-separated list in turn',
   },
   {
     name: 'output',
@@ -77,6 +83,11 @@ export const CTL_FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     choices: ['block', 'drop-oldest', 'disconnect'],
     help: 'sub: what the node does when we fall behind',
+  },
+  {
+    name: 'reconnect',
+    kind: 'bool',
+    help: 'sub: when the node goes away, resubscribe by itself (capped backoff, the --server list in turn)',
   },
   {
     name: 'queue',
@@ -137,7 +148,7 @@ const COMMAND_HELP: Record<string, { usage: string; flags: readonly string[] }> 
   sub: {
     usage:
       'usage: brokerctl sub TOPIC...\n  prints each message as one JSON line; "" subscribes to every topic',
-    flags: ['count', 'overflow-policy', 'queue'],
+    flags: ['count', 'overflow-policy', 'queue', 'reconnect'],
   },
   status: { usage: "usage: brokerctl status\n  the node's status", flags: [] },
   peers: { usage: "usage: brokerctl peers\n  the node's peers", flags: [] },
@@ -228,7 +239,7 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
       return EXIT.ok;
     }
     if (command === undefined) throw new CliError(`no command given\n${USAGE}`, EXIT.usage);
-    for (const f of ['count', 'overflow-policy', 'queue']) {
+    for (const f of ['count', 'overflow-policy', 'queue', 'reconnect']) {
       if (v.has(f) && command !== 'sub')
         throw new CliError(`--${f} applies to sub only`, EXIT.usage);
     }
@@ -249,19 +260,32 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
         : undefined;
     const timeoutMs = v.get('timeout-ms') as number;
     const json = v.get('output') === 'json';
-    server = v.get('server') as string;
+    const serverList = (v.get('server') as string)
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
     try {
-      parseHostPort(server, '--server');
+      if (serverList.length === 0) throw new ConfigError('--server: no address given');
+      for (const x of serverList) parseHostPort(x, '--server');
     } catch (e) {
       throw new CliError((e as Error).message, EXIT.usage, { cause: e });
     }
+    if (serverList.length > 1 && !(command === 'sub' && v.get('reconnect') === true))
+      throw new CliError('--server: a list of nodes needs sub --reconnect', EXIT.usage);
+    server = serverList[0] as string;
     const target = server;
+    const others = serverList.slice(1);
     const limits = {
       maxDepth: v.get('max-depth') as number,
       maxBytes: v.get('max-message-bytes') as number,
     };
     const makeClient = (): BrokerClient =>
-      (client = connect({ server: target, limits, ...(tls !== undefined ? { tls } : {}) }));
+      (client = connect({
+        server: target,
+        servers: others,
+        limits,
+        ...(tls !== undefined ? { tls } : {}),
+      }));
     switch (command) {
       case 'status':
       case 'peers': {
@@ -286,6 +310,18 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
             ? { overflowPolicy: v.get('overflow-policy') as 'block' }
             : {}),
           ...(v.has('queue') ? { queueCapacity: v.get('queue') as number } : {}),
+          ...(v.get('reconnect') === true
+            ? {
+                reconnect: true,
+                onStatus: (st: SubscriptionStatus): void => {
+                  const why =
+                    st.error !== undefined ? `: ${unreachableReason(st.error.message)}` : '';
+                  io.stderr.write(
+                    `brokerctl: ${st.state} ${st.state === 'disconnected' ? 'from' : 'to'} ${st.server}${st.attempt > 0 ? ` (attempt ${st.attempt})` : ''}${why}\n`
+                  );
+                },
+              }
+            : {}),
         };
         return await sub(
           makeClient(),
@@ -429,7 +465,7 @@ async function sub(
   topics: readonly string[],
   io: CliIo,
   count: number | undefined,
-  opts: { overflowPolicy?: 'block'; queueCapacity?: number },
+  opts: SubscribeOptions,
   confirmTimeoutMs: number,
   limits: DataLimits
 ): Promise<number> {

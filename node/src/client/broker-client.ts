@@ -11,7 +11,12 @@ import { type ConnectOptions, channelSetup } from './connect-options.js';
 import { wrapError } from './errors.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
 import type { RawMessage } from './message.js';
-import { Subscription } from './subscription.js';
+import {
+  type DeliveryStream,
+  type ReconnectPolicy,
+  Subscription,
+  type SubscriptionStatus,
+} from './subscription.js';
 
 /** Options of {@link BrokerClient.subscribe}. */
 export interface SubscribeOptions {
@@ -23,6 +28,14 @@ export interface SubscribeOptions {
   readonly changeable?: boolean;
   /** Limits for decoding delivered events. */
   readonly limits?: Partial<DataLimits>;
+  /**
+   * Re-open the subscription by itself when its node goes away (killed, restarted,
+   * unreachable), with capped exponential backoff, trying the client's `servers` in turn;
+   * `true` for the defaults. Events published while it is away are not replayed.
+   */
+  readonly reconnect?: boolean | ReconnectPolicy;
+  /** Connection changes of a reconnecting subscription: disconnected, reconnecting, reconnected. */
+  readonly onStatus?: (status: SubscriptionStatus) => void;
   /**
    * Called for each delivered event the iterator cannot decode (for instance deeper than
    * `limits.maxDepth`); the event is skipped and counted in `Subscription.decodeErrors`.
@@ -40,6 +53,8 @@ const POLICY: Record<NonNullable<SubscribeOptions['overflowPolicy']>, WirePolicy
 export class BrokerClient {
   private readonly stub: BrokerClientClient;
   private readonly encoder: BinaryEncoder;
+  /** Stubs of the other `servers`, made when a reconnect first needs them. */
+  private readonly extraStubs = new Map<string, BrokerClientClient>();
 
   constructor(readonly options: ConnectOptions) {
     this.encoder = new BinaryEncoder({
@@ -99,24 +114,53 @@ export class BrokerClient {
 
   /** Subscribes to topic prefixes; iterate the result for messages. */
   subscribe(topics: readonly string[], options: SubscribeOptions = {}): Subscription {
-    const req: SubscribeRequest = {
-      topics: [...topics],
-      overflow_policy:
-        options.overflowPolicy !== undefined
-          ? POLICY[options.overflowPolicy]
-          : 'OVERFLOW_POLICY_UNSPECIFIED',
-      queue_capacity: options.queueCapacity ?? 0,
+    const servers = [this.options.server, ...(this.options.servers ?? [])];
+    const open = (
+      attempt: number,
+      current: readonly string[] | undefined
+    ): { call: DeliveryStream; server: string } => {
+      const server = servers[attempt % servers.length] as string;
+      const stub = this.stubFor(server);
+      const req: SubscribeRequest = {
+        topics: [...(current ?? topics)],
+        overflow_policy:
+          options.overflowPolicy !== undefined
+            ? POLICY[options.overflowPolicy]
+            : 'OVERFLOW_POLICY_UNSPECIFIED',
+        queue_capacity: options.queueCapacity ?? 0,
+      };
+      if (options.changeable === true) {
+        const call = stub.SubscribeStream();
+        call.write(req);
+        return { call, server };
+      }
+      return { call: stub.Subscribe(req), server };
     };
-    if (options.changeable === true) {
-      const call = this.stub.SubscribeStream();
-      call.write(req);
-      return new Subscription(call, this.decodeLimits(options), options.onDecodeError);
-    }
+    const reconnect =
+      options.reconnect === true
+        ? {}
+        : options.reconnect === false || options.reconnect === undefined
+          ? undefined
+          : options.reconnect;
     return new Subscription(
-      this.stub.Subscribe(req),
+      open,
       this.decodeLimits(options),
-      options.onDecodeError
+      options.onDecodeError,
+      reconnect,
+      options.onStatus
     );
+  }
+
+  private stubFor(server: string): BrokerClientClient {
+    if (server === this.options.server) return this.stub;
+    let stub = this.extraStubs.get(server);
+    if (stub === undefined) {
+      const { creds, options: channelOptions } = channelSetup(this.options);
+      const Ctor = loadProtos().broker.v1.BrokerClient;
+      stub = new Ctor(server, creds, channelOptions);
+      this.extraStubs.set(server, stub);
+    }
+    return stub;
   }
 
   private limitsOption(): { limits?: Partial<DataLimits> } {
@@ -139,6 +183,7 @@ export class BrokerClient {
 
   close(): void {
     this.stub.close();
+    for (const s of this.extraStubs.values()) s.close();
   }
 }
 

@@ -6,6 +6,11 @@ import type { DataLimits } from '../data/index.js';
 export interface ConnectOptions {
   /** `HOST:PORT` of the node's gRPC listener. */
   readonly server: string;
+  /**
+   * More nodes of the same cluster: a reconnecting subscription tries `server` and these in
+   * turn (round robin) after its node went away.
+   */
+  readonly servers?: readonly string[];
   /** PEM files for TLS; with `cert` and `key` the client authenticates itself (mutual TLS). */
   readonly tls?: {
     readonly ca?: string;
