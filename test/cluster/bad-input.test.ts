@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -13,6 +14,7 @@ import {
   encodeData,
 } from '../../node/src/client/index.js';
 import {
+  DEV_CLUSTER_SECRET,
   type NodeProcess,
   brokerNodeEntry,
   freePort,
@@ -22,7 +24,7 @@ import type { BrokerClientClient } from '../../node/src/gen/broker/v1/BrokerClie
 import type { BrokerPeerClient } from '../../node/src/gen/broker/v1/BrokerPeer.js';
 import type { EventRun } from '../../node/src/gen/broker/v1/EventRun.js';
 import type { PeerFrame, PeerFrame__Output } from '../../node/src/gen/broker/v1/PeerFrame.js';
-import { loadProtos } from '../../node/src/transport/index.js';
+import { loadProtos, peerAuth } from '../../node/src/transport/index.js';
 import { ensureBuilt } from './support/ensure-built.js';
 import { scrape, sumOf } from './support/prometheus-text.js';
 import { waitFor } from './support/wait-for.js';
@@ -30,6 +32,7 @@ import { waitFor } from './support/wait-for.js';
 let node: NodeProcess;
 let client: BrokerClient;
 let raw: BrokerClientClient;
+const secret = new Uint8Array(Buffer.from(DEV_CLUSTER_SECRET, 'utf8'));
 
 beforeAll(async () => {
   ensureBuilt();
@@ -218,6 +221,8 @@ describe('bad input gets the documented error and never hurts the node', () => {
       node.grpc,
       grpc.credentials.createInsecure()
     );
+    // The frames go out once the node's challenge is in; each Hello gets a valid proof (the
+    // node's secret is the harness's), so what is tested is the frame after it.
     const attempt = (frames: PeerFrame[]): Promise<string> =>
       new Promise((resolve) => {
         const call = peer.Link();
@@ -225,11 +230,31 @@ describe('bad input gets the documented error and never hurts the node', () => {
         call.on('data', (f: PeerFrame__Output) => {
           seen.push(f.body ?? '?');
           if (f.body === 'goodbye') seen.push(f.goodbye?.reason ?? '');
+          if (f.body !== 'challenge' || !f.challenge) return;
+          const id = frames.find((x) => x.hello !== undefined)?.hello?.peer_id ?? 'a';
+          call.write({ challenge: { nonce: peerAuth.makeNonce(), server_id: id } });
+          for (const x of frames) {
+            const h = x.hello;
+            call.write(
+              h === undefined
+                ? x
+                : {
+                    hello: {
+                      ...h,
+                      proof: peerAuth.proveStream(
+                        secret,
+                        f.challenge.nonce,
+                        id,
+                        f.challenge.server_id
+                      ),
+                    },
+                  }
+            );
+          }
         });
         call.on('error', () => resolve(seen.join(' ')));
         setTimeout(() => resolve(`no end after 5 s; saw: ${seen.join(' ')}`), 5000).unref();
         call.on('end', () => resolve(seen.join(' ')));
-        for (const f of frames) call.write(f);
       });
     const hello = (id: string, version = 1): PeerFrame => ({
       hello: { peer_id: id, protocol_version: version, incarnation: 'x', initial_credit: 10 },
@@ -293,6 +318,36 @@ describe('bad input gets the documented error and never hurts the node', () => {
     }
   }, 40_000);
 
+  // Issue 10, defect 6: this logged `level: error` "Premature close" (a node fault) for what
+  // is the client's mistake.
+  it('a malformed PublishStream message is refused and logged as a warning', async () => {
+    const gc = new grpc.Client(node.grpc, grpc.credentials.createInsecure());
+    try {
+      const err = await new Promise<grpc.ServiceError | null>((resolve) => {
+        const call = gc.makeClientStreamRequest(
+          '/broker.v1.BrokerClient/PublishStream',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          (e) => resolve(e)
+        );
+        // Field 1 (runs), length 100, but only two bytes follow.
+        call.write(Buffer.from([0x0a, 0x64, 0x01, 0x02]));
+        call.end();
+      });
+      // gRPC answers first ("Error deserializing request"); the node only logs.
+      expect(err?.code).toBe(grpc.status.INTERNAL);
+      await waitFor(
+        () => node.logs.some((l) => l.includes('publish stream broken by the client')),
+        'the warning'
+      );
+      const line = node.logs.find((l) => l.includes('publish stream broken by the client'))!;
+      expect(JSON.parse(line)).toMatchObject({ level: 'warn' });
+      expect(node.logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);
+    } finally {
+      gc.close();
+    }
+  });
+
   it('counts rejected requests by limit in metrics', async () => {
     const m = await scrape(node.http!);
     expect(sumOf(m, 'broker_rejected_requests_total', { limit: 'max-message-bytes' })).toBe(1);
@@ -351,9 +406,62 @@ describe('bad flags and environment: a clear error and exit 2', () => {
       {},
       /not a usable certificate and key/,
     ],
+    // Issue 10, defect 1: a node with peers needs a way for them to prove their ids.
+    [
+      ['--id', 'x', '--peers', 'a=127.0.0.1:1'],
+      {},
+      /peers are configured but cannot prove their ids/,
+    ],
+    // Issue 10, defect 6: inconsistent flags were silently accepted.
+    [['--id', 'x', '--id', 'y'], {}, /--id given more than once/],
+    [
+      ['--id', 'x', '--listen', '127.0.0.1:7000', '--http', '127.0.0.1:7000'],
+      {},
+      /both use port 7000/,
+    ],
+    [
+      ['--id', 'x', '--insecure-peers', '--peers', 'a=127.0.0.1:1,b=127.0.0.1:1'],
+      {},
+      /a and b have the same address/,
+    ],
+    [
+      [
+        '--id',
+        'x',
+        '--listen',
+        '127.0.0.1:7000',
+        '--insecure-peers',
+        '--peers',
+        'x=127.0.0.1:7001',
+      ],
+      {},
+      /gives this node \(x\) the address 127.0.0.1:7001/,
+    ],
+    [['--id', 'x', '--data-dir', garbage], {}, /--data-dir .*garbage.pem: not a directory/],
+    [
+      ['--id', 'x', '--data-dir', join(garbage, 'sub')],
+      {},
+      /--data-dir .*: .*garbage.pem is not a directory/,
+    ],
   ])('broker-node %j', async (args, env, message) => {
     const r = await run(args, env);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+
+  // Issue 10, defect 6: a port in use exited 1 with a stray gRPC log line.
+  it.each(['--listen', '--http'])('a %s port in use: exit 2, one plain line', async (flag) => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const args = ['--id', 'x', flag, `127.0.0.1:${port}`];
+      if (flag === '--http') args.push('--listen', `127.0.0.1:${await freePort()}`);
+      const r = await run(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`broker-node: ${flag} 127.0.0.1:${port}: address already in use\n`);
+    } finally {
+      busy.close();
+    }
   });
 });

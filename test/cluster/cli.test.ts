@@ -156,3 +156,82 @@ describe('brokerctl', () => {
     expect(r.stderr).toMatch(/shutting down/);
   }, 30_000);
 });
+
+// Issue 10, defect 6 and "what Broker and NATS users reach for first": on main
+// `--server host:99999` exited 3, `--version` and `pub --help` did not exist, `--output json`
+// did not apply to pub, an unreachable node printed gRPC's long text, control characters
+// from the input were printed raw, and a killed node read as "the node ended the
+// subscription".
+describe('brokerctl flags, help and messages', () => {
+  it('--server with a bad port is bad usage (exit 2)', async () => {
+    const r = await runCtl(['--server', '127.0.0.1:99999', 'status']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--server: port 99999 is out of range/);
+  });
+
+  it('--version, and each command has its own --help', async () => {
+    const v = await runCtl(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/^brokerctl \d+\.\d+\.\d+\n$/);
+    const pub = await runCtl(['pub', '--help']);
+    expect(pub.code).toBe(0);
+    expect(pub.stdout).toMatch(/^usage: brokerctl pub TOPIC/);
+    expect(pub.stdout).not.toMatch(/--count/);
+    const sub = await runCtl(['sub', '--help']);
+    expect(sub.stdout).toMatch(/^usage: brokerctl sub TOPIC/);
+    expect(sub.stdout).toMatch(/--count/);
+  });
+
+  it('pub honours --output json', async () => {
+    const r = await runCtl([
+      '--server',
+      a,
+      '--output',
+      'json',
+      'pub',
+      'json/x',
+      '{"@data-type":"count","data":1}',
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ published: 1, topic: 'json/x' });
+  });
+
+  it('an unreachable node is one plain line', async () => {
+    const port = await freePort();
+    const r = await runCtl(['--server', `127.0.0.1:${port}`, '--timeout-ms', '2000', 'status']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(
+      new RegExp(`^brokerctl: status: cannot reach 127.0.0.1:${port}: [^\\n]+\\n$`)
+    );
+    expect(r.stderr).not.toMatch(/Resolution note/);
+  });
+
+  it('control characters from the input are escaped in messages', async () => {
+    const r = await runCtl([
+      '--server',
+      a,
+      'pub',
+      'bad\u0007topic\u001b[31m',
+      '{"@data-type":"count","data":1}',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(r.stderr).toMatch(/control character/);
+  });
+
+  it('sub reports a lost connection when the node is killed, not that the node ended it', async () => {
+    const node = await spawnNode({
+      id: 'victim',
+      args: ['--listen', `127.0.0.1:${await freePort()}`],
+    });
+    const c = connect(node.grpc);
+    const sub = startCtl(['--server', node.grpc, 'sub', '/killed']);
+    await waitFor(async () => (await c.status()).subscribers === 1, 'the subscription');
+    c.close();
+    await node.kill();
+    const r = await sub.result;
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/lost the connection to the node/);
+    expect(r.stderr).not.toMatch(/the node ended the subscription/);
+  }, 30_000);
+});

@@ -105,7 +105,9 @@ describe('a slow subscriber', () => {
     }
     expect(error).toBeInstanceOf(BrokerClientError);
     expect((error as BrokerClientError).code).toBe(8); // RESOURCE_EXHAUSTED
-    expect((error as BrokerClientError).message).toMatch(/subscriber-queue/);
+    // Issue 10, defect 6: this subscriber set its own capacity, so that is the limit named
+    // (it said subscriber-queue, the node's default, before).
+    expect((error as BrokerClientError).message).toMatch(/limit queue_capacity/);
     const m = await scrape(mesh.nodes[1]!.http!);
     expect(
       sumOf(m, 'broker_dropped_messages_total', { reason: 'subscriber_disconnected' })

@@ -34,7 +34,10 @@ describe('broker-node configuration', () => {
   });
 
   it('parses static peers and skips its own entry', () => {
-    const c = loadNodeConfig(['--id', 'b', '--peers', 'a=127.0.0.1:1,b=127.0.0.1:2,c=[::1]:3'], {});
+    const c = loadNodeConfig(
+      ['--id', 'b', '--listen', '127.0.0.1:2', '--peers', 'a=127.0.0.1:1,b=127.0.0.1:2,c=[::1]:3'],
+      { BROKER_CLUSTER_SECRET: 'sixteen-bytes-at-least' }
+    );
     if (c === 'help') throw new Error('unexpected help');
     expect(c.peers).toEqual([
       { id: 'a', address: { host: '127.0.0.1', port: 1 } },
@@ -55,9 +58,60 @@ describe('broker-node configuration', () => {
     [['--id', 'x', 'stray'], /unexpected argument/],
     [['--id', 'x', '--listen'], /missing value/],
     [['--id', 'x', '--insecure=perhaps'], /expected true or false/],
+    // Issue 10, defect 1: peers must prove their ids.
+    [['--id', 'x', '--peers', 'a=127.0.0.1:1'], /cannot prove their ids/],
+    [['--id', 'x', '--peers-dns', 'svc'], /cannot prove their ids/],
+    [
+      [
+        '--id',
+        'x',
+        '--listen',
+        '0.0.0.0:1',
+        '--insecure',
+        '--insecure-peers',
+        '--peers',
+        'a=127.0.0.1:1',
+      ],
+      /--insecure-peers is for loopback/,
+    ],
+    [
+      ['--id', 'x', '--insecure-peers', '--peers', 'a=10.0.0.1:1'],
+      /--insecure-peers is for loopback/,
+    ],
+    // Issue 10, defect 6: inconsistent flags.
+    [['--id', 'x', '--id', 'y'], /--id given more than once/],
+    [['--id', 'x', '--listen', '127.0.0.1:7000', '--http', '127.0.0.1:7000'], /both use port 7000/],
+    [
+      ['--id', 'x', '--insecure-peers', '--peers', 'a=127.0.0.1:1,b=127.0.0.1:1'],
+      /a and b have the same address/,
+    ],
+    [
+      [
+        '--id',
+        'x',
+        '--listen',
+        '127.0.0.1:7000',
+        '--insecure-peers',
+        '--peers',
+        'x=127.0.0.1:7001,a=127.0.0.1:1',
+      ],
+      /gives this node \(x\) the address 127.0.0.1:7001 but --listen is 127.0.0.1:7000/,
+    ],
   ])('rejects %j', (argv, why) => {
     expect(() => loadNodeConfig(argv, {})).toThrow(ConfigError);
     expect(() => loadNodeConfig(argv, {})).toThrow(why);
+  });
+
+  it('accepts peers that prove their ids: a secret, mutual TLS, or --insecure-peers on loopback', () => {
+    const peers = ['--peers', 'a=127.0.0.1:1'];
+    expect(
+      loadNodeConfig(['--id', 'x', ...peers, '--cluster-secret', '0123456789abcdef'], {})
+    ).toMatchObject({
+      clusterSecret: expect.any(Uint8Array),
+    });
+    expect(loadNodeConfig(['--id', 'x', ...peers, '--insecure-peers'], {})).toMatchObject({
+      insecurePeers: true,
+    });
   });
 
   it('accepts a non-loopback listener with --insecure', () => {

@@ -15,6 +15,9 @@ class FakeLinkCall extends EventEmitter {
   }
   end(): void {}
   destroy(): void {}
+  getPeer(): string {
+    return '127.0.0.1:1';
+  }
 }
 
 const observer = NULL_OBSERVER;

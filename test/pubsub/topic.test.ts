@@ -1,7 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  ALL_TOPICS,
   InvalidTopicError,
   TopicFilter,
+  canonicalPrefix,
+  canonicalTopic,
   segmentPrefixes,
   topicMatches,
   validateTopic,
@@ -54,9 +57,47 @@ describe('segment-prefix matching', () => {
   });
 
   it('lists segment prefixes', () => {
-    expect(segmentPrefixes('/a/b/c')).toEqual(['/a', '/a/b', '/a/b/c']);
-    expect(segmentPrefixes('a/b')).toEqual(['a', 'a/b']);
-    expect(segmentPrefixes('/a')).toEqual(['/a']);
+    expect(segmentPrefixes('/a/b/c')).toEqual(['', '/a', '/a/b', '/a/b/c']);
+    expect(segmentPrefixes('a/b')).toEqual(['', 'a', 'a/b']);
+    expect(segmentPrefixes('/a')).toEqual(['', '/a']);
+  });
+
+  it('the empty prefix matches every topic', () => {
+    expect(topicMatches(ALL_TOPICS, '/a/b')).toBe(true);
+    const f = new TopicFilter();
+    f.add([ALL_TOPICS]);
+    expect(f.matches('/zeek/cluster/x')).toBe(true);
+  });
+});
+
+// Issue 10, "Broker's topic conventions": `/lead` and `lead` were two topics, and Broker's
+// subscribe-to-everything prefix ("") was refused.
+describe("canonical topics accept Broker's form", () => {
+  it.each([
+    ['lead', '/lead'],
+    ['/lead', '/lead'],
+    ['zeek/cluster/node', '/zeek/cluster/node'],
+  ])('topic %j is %j', (t, want) => {
+    expect(canonicalTopic(t)).toBe(want);
+  });
+
+  it.each([
+    ['', ALL_TOPICS],
+    ['/', ALL_TOPICS],
+    ['zeek/cluster/', '/zeek/cluster'],
+    ['/zeek/cluster', '/zeek/cluster'],
+    ['zeek', '/zeek'],
+  ])('prefix %j is %j', (p, want) => {
+    expect(canonicalPrefix(p)).toBe(want);
+  });
+
+  it.each([['//'], ['a//'], ['/a//b'], ['a\u0001']])('prefix %j is still refused', (p) => {
+    expect(() => canonicalPrefix(p)).toThrow(InvalidTopicError);
+  });
+
+  it('topics keep the topic rules: "" and "/" are no topic', () => {
+    expect(() => canonicalTopic('')).toThrow(/empty/);
+    expect(() => canonicalTopic('/')).toThrow(/no segments/);
   });
 });
 

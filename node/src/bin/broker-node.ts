@@ -11,7 +11,8 @@ import {
   jsonLogger,
   loadNodeConfig,
 } from '../config/index.js';
-import { BrokerNode } from '../server/index.js';
+import * as grpc from '@grpc/grpc-js';
+import { BrokerNode, ListenError } from '../server/index.js';
 import { TlsConfigError } from '../transport/index.js';
 
 const USAGE =
@@ -36,6 +37,11 @@ async function main(): Promise<number> {
     throw e;
   }
   const log = jsonLogger(config.id, config.logLevel);
+  // gRPC's own log lines are not JSON and repeat what we report ourselves (a failed bind):
+  // they go into our log at debug level.
+  const grpcLine = (...args: unknown[]): void =>
+    log.log('debug', 'grpc', { message: args.map(String).join(' ') });
+  grpc.setLogger({ error: grpcLine, info: grpcLine, debug: grpcLine });
   // A stray rejected promise is a bug to log, not a reason to drop every connection.
   process.on('unhandledRejection', (reason) => {
     log.log('error', 'unhandled promise rejection', {
@@ -61,11 +67,12 @@ async function main(): Promise<number> {
       peers: config.peers.length,
     });
   } catch (e) {
-    log.log('error', 'startup failed', { error: (e as Error).message });
-    if (e instanceof TlsConfigError) {
+    // A configuration problem found at start is one plain line, like a bad flag.
+    if (e instanceof TlsConfigError || e instanceof ListenError) {
       process.stderr.write(`broker-node: ${e.message}\n`);
       return 2;
     }
+    log.log('error', 'startup failed', { error: (e as Error).message });
     return 1;
   }
   return new Promise<number>((resolve) => {

@@ -1,15 +1,29 @@
-import { createInterface } from 'node:readline';
-import { type BrokerClient, BrokerClientError, connect } from '../client/index.js';
-import { ConfigError, type FlagSpec, formatHelp, parseFlags } from '../config/index.js';
 import {
+  type BrokerClient,
+  BrokerClientError,
+  type SubscribeOptions,
+  type SubscriptionStatus,
+  connect,
+} from '../client/index.js';
+import {
+  ConfigError,
+  type FlagSpec,
+  formatHelp,
+  parseFlags,
+  parseHostPort,
+} from '../config/index.js';
+import {
+  BinaryDecoder,
   type Data,
   DataJsonError,
+  type DataLimits,
   DataValueError,
-  decodeData,
+  MAX_DEPTH_CEILING,
   fromJsonText,
   toJsonText,
 } from '../data/index.js';
-import { validateTopic } from '../pubsub/index.js';
+import { canonicalPrefix, validateTopic } from '../pubsub/index.js';
+import { VERSION } from '../server/version.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { peersJson, peersTable, statusJson, statusText } from './output.js';
 import {
@@ -37,6 +51,7 @@ export interface CliIo {
 }
 
 export const USAGE = `usage: brokerctl [--server HOST:PORT] [--output text|json] COMMAND ...
+       brokerctl COMMAND --help    the flags of one command;  brokerctl --version
 commands:
   pub TOPIC [JSON...]   publish values in Broker's JSON form ({"@data-type":"count","data":1});
                         without JSON arguments, one value per line from stdin
@@ -54,7 +69,7 @@ export const CTL_FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     env: 'BROKER_SERVER',
     default: '127.0.0.1:7400',
-    help: 'broker-node gRPC address',
+    help: 'broker-node gRPC address HOST:PORT; sub --reconnect tries a comma-separated list in turn',
   },
   {
     name: 'output',
@@ -86,6 +101,11 @@ export const CTL_FLAGS: readonly FlagSpec[] = [
     help: 'sub: what the node does when we fall behind',
   },
   {
+    name: 'reconnect',
+    kind: 'bool',
+    help: 'sub: when the node goes away, resubscribe by itself (capped backoff, the --server list in turn)',
+  },
+  {
     name: 'queue',
     kind: 'int',
     min: 1,
@@ -112,17 +132,97 @@ export const CTL_FLAGS: readonly FlagSpec[] = [
   },
   ...STORE_FLAGS,
   ...CLUSTER_FLAGS,
+  // The node's limits are its own flags; these let brokerctl go as far as the node does.
+  {
+    name: 'max-depth',
+    kind: 'int',
+    env: 'BROKERCTL_MAX_DEPTH',
+    min: 1,
+    max: MAX_DEPTH_CEILING,
+    default: '64',
+    help: "deepest nesting of a value brokerctl parses, encodes and decodes (set it to the node's --max-depth)",
+  },
+  {
+    name: 'max-message-bytes',
+    kind: 'int',
+    env: 'BROKERCTL_MAX_MESSAGE_BYTES',
+    min: 16,
+    max: 256 * 1024 * 1024,
+    default: String(16 * 1024 * 1024),
+    help: "largest value brokerctl encodes and decodes (set it to the node's --max-message-bytes)",
+  },
 ];
 
 const UNAVAILABLE = 14;
 const DEADLINE_EXCEEDED = 4;
 
-function toCliError(e: unknown): CliError {
+/** The flags each command takes besides the global ones; `COMMAND --help` lists them. */
+const COMMAND_HELP: Record<string, { usage: string; flags: readonly string[] }> = {
+  pub: {
+    usage:
+      'usage: brokerctl pub TOPIC [JSON...]\n  publishes each JSON argument, or without any, one value per line from stdin',
+    flags: [],
+  },
+  sub: {
+    usage:
+      'usage: brokerctl sub TOPIC...\n  prints each message as one JSON line; "" subscribes to every topic',
+    flags: ['count', 'overflow-policy', 'queue', 'reconnect'],
+  },
+  status: { usage: "usage: brokerctl status\n  the node's status", flags: [] },
+  peers: { usage: "usage: brokerctl peers\n  the node's peers", flags: [] },
+};
+const GLOBAL_FLAGS = [
+  'max-depth',
+  'max-message-bytes',
+  'server',
+  'output',
+  'timeout-ms',
+  'tls-ca',
+  'tls-cert',
+  'tls-key',
+  'tls-server-name',
+];
+
+/**
+ * Why the node could not be reached, in a few words: gRPC's text ("No connection
+ * established. Last error: Error: connect ECONNREFUSED ... Resolution note: ") is long.
+ */
+function unreachableReason(message: string): string {
+  const known: Array<[RegExp, string]> = [
+    [/ECONNREFUSED/, 'connection refused (is broker-node running there?)'],
+    [/ENOTFOUND|EAI_AGAIN|Name resolution failed/, 'host name does not resolve'],
+    [/ETIMEDOUT|Deadline exceeded|deadline/i, 'no answer in time (--timeout-ms)'],
+    [/EHOSTUNREACH|ENETUNREACH/, 'host unreachable'],
+    [/ECONNRESET|Connection dropped|socket hang up/, 'the connection was dropped'],
+    [
+      /certificate|SSL|TLS|handshake/i,
+      'TLS handshake failed (check --tls-ca, --tls-cert, --tls-key)',
+    ],
+  ];
+  for (const [re, text] of known) if (re.test(message)) return text;
+  return message.replace(/\s*Resolution note:\s*$/, '');
+}
+
+/** Control characters (from input echoed in an error) shown as escapes, one line per message. */
+function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) =>
+    c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  );
+}
+
+function toCliError(e: unknown, server?: string): CliError {
   if (e instanceof CliError) return e;
   if (e instanceof BrokerClientError) {
-    const code =
-      e.code === UNAVAILABLE || e.code === DEADLINE_EXCEEDED ? EXIT.unavailable : EXIT.failed;
-    return new CliError(e.message, code, { cause: e });
+    if (e.code === UNAVAILABLE || e.code === DEADLINE_EXCEEDED) {
+      const what = e.message.slice(0, Math.max(0, e.message.indexOf(':')));
+      return new CliError(
+        `${what !== '' ? what + ': ' : ''}cannot reach ${server ?? 'the node'}: ${unreachableReason(e.message)}`,
+        EXIT.unavailable,
+        { cause: e }
+      );
+    }
+    return new CliError(e.message, EXIT.failed, { cause: e });
   }
   if (e instanceof DataJsonError || e instanceof DataValueError)
     return new CliError(e.message, EXIT.usage, { cause: e });
@@ -132,7 +232,12 @@ function toCliError(e: unknown): CliError {
 /** Runs brokerctl with `argv` (without the program name); resolves with the exit code. */
 export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<number> {
   let client: BrokerClient | undefined;
+  let server: string | undefined;
   try {
+    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+      io.stdout.write(`brokerctl ${VERSION}\n`);
+      return EXIT.ok;
+    }
     let parsed;
     try {
       parsed = parseFlags(CTL_FLAGS, argv, io.env, { allowPositionals: true });
@@ -140,15 +245,20 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
       if (e instanceof ConfigError) throw new CliError(`${e.message}\n${USAGE}`, EXIT.usage);
       throw e;
     }
-    if (parsed.help) {
-      io.stdout.write(formatHelp(USAGE, CTL_FLAGS) + '\n');
-      return EXIT.ok;
-    }
     const v = parsed.values;
     const [command, ...args] = parsed.positionals;
+    if (parsed.help) {
+      const one = command !== undefined ? COMMAND_HELP[command] : undefined;
+      if (one !== undefined) {
+        const names = new Set([...one.flags, ...GLOBAL_FLAGS]);
+        const specs = CTL_FLAGS.filter((f) => names.has(f.name));
+        io.stdout.write(formatHelp(one.usage, specs) + '\n');
+      } else io.stdout.write(formatHelp(USAGE, CTL_FLAGS) + '\n');
+      return EXIT.ok;
+    }
     if (command === undefined) throw new CliError(`no command given\n${USAGE}`, EXIT.usage);
     const watching = command === 'store' && args[0] === 'watch';
-    for (const f of ['count', 'overflow-policy', 'queue']) {
+    for (const f of ['count', 'overflow-policy', 'queue', 'reconnect']) {
       if (v.has(f) && command !== 'sub' && !(f === 'count' && watching))
         throw new CliError(
           `--${f} applies to sub${f === 'count' ? ' and store watch' : ''} only`,
@@ -174,9 +284,32 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
         : undefined;
     const timeoutMs = v.get('timeout-ms') as number;
     const json = v.get('output') === 'json';
-    const server = v.get('server') as string;
+    const serverList = (v.get('server') as string)
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    try {
+      if (serverList.length === 0) throw new ConfigError('--server: no address given');
+      for (const x of serverList) parseHostPort(x, '--server');
+    } catch (e) {
+      throw new CliError((e as Error).message, EXIT.usage, { cause: e });
+    }
+    if (serverList.length > 1 && !(command === 'sub' && v.get('reconnect') === true))
+      throw new CliError('--server: a list of nodes needs sub --reconnect', EXIT.usage);
+    server = serverList[0] as string;
+    const target = server;
+    const others = serverList.slice(1);
+    const limits = {
+      maxDepth: v.get('max-depth') as number,
+      maxBytes: v.get('max-message-bytes') as number,
+    };
     const makeClient = (): BrokerClient =>
-      (client = connect({ server, ...(tls !== undefined ? { tls } : {}) }));
+      (client = connect({
+        server: target,
+        servers: others,
+        limits,
+        ...(tls !== undefined ? { tls } : {}),
+      }));
     switch (command) {
       case 'status':
       case 'peers': {
@@ -194,13 +327,25 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
         return EXIT.ok;
       }
       case 'pub':
-        return await pub(makeClient(), args, io, timeoutMs);
+        return await pub(makeClient(), args, io, timeoutMs, json, limits);
       case 'sub': {
         const opts = {
           ...(v.has('overflow-policy')
             ? { overflowPolicy: v.get('overflow-policy') as 'block' }
             : {}),
           ...(v.has('queue') ? { queueCapacity: v.get('queue') as number } : {}),
+          ...(v.get('reconnect') === true
+            ? {
+                reconnect: true,
+                onStatus: (st: SubscriptionStatus): void => {
+                  const why =
+                    st.error !== undefined ? `: ${unreachableReason(st.error.message)}` : '';
+                  io.stderr.write(
+                    `brokerctl: ${st.state} ${st.state === 'disconnected' ? 'from' : 'to'} ${st.server}${st.attempt > 0 ? ` (attempt ${st.attempt})` : ''}${why}\n`
+                  );
+                },
+              }
+            : {}),
         };
         return await sub(
           makeClient(),
@@ -208,7 +353,8 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
           io,
           v.get('count') as number | undefined,
           opts,
-          timeoutMs
+          timeoutMs,
+          limits
         );
       }
       case 'store':
@@ -223,19 +369,27 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
         throw new CliError(`unknown command ${JSON.stringify(command)}\n${USAGE}`, EXIT.usage);
     }
   } catch (e) {
-    const err = toCliError(e);
-    io.stderr.write(`brokerctl: ${err.message}\n`);
+    const err = toCliError(e, server);
+    io.stderr.write(`brokerctl: ${escapeControls(err.message)}\n`);
     return err.exitCode;
   } finally {
     client?.close();
   }
 }
 
-function checkTopic(t: string): void {
+function checkTopic(t: string, kind: 'topic' | 'prefix'): void {
+  // Node turns invalid UTF-8 in an argument into U+FFFD before we see it: refuse that rather
+  // than publish to a topic nobody typed.
+  if (t.includes('\ufffd'))
+    throw new CliError(
+      `invalid topic ${JSON.stringify(t)}: contains U+FFFD (the argument is not valid UTF-8?)`,
+      EXIT.usage
+    );
   try {
-    validateTopic(t);
+    if (kind === 'topic') validateTopic(t);
+    else canonicalPrefix(t);
   } catch (e) {
-    throw new CliError((e as Error).message, EXIT.usage);
+    throw new CliError((e as Error).message, EXIT.usage, { cause: e });
   }
 }
 
@@ -243,28 +397,49 @@ async function pub(
   client: BrokerClient,
   args: readonly string[],
   io: CliIo,
-  timeoutMs: number
+  timeoutMs: number,
+  json: boolean,
+  limits: DataLimits
 ): Promise<number> {
   const [topic, ...values] = args;
   if (topic === undefined) throw new CliError('pub needs a TOPIC', EXIT.usage);
-  checkTopic(topic);
+  checkTopic(topic, 'topic');
   const parse = (text: string, where: string): Data => {
     try {
-      return fromJsonText(text);
+      return fromJsonText(text, limits);
     } catch (e) {
-      throw new CliError(`${where}: ${(e as Error).message}`, EXIT.usage, { cause: e });
+      const msg = (e as Error).message;
+      // The codec names its own option; the user can only change brokerctl's flag.
+      const hint = /maxDepth/.test(msg)
+        ? ' (brokerctl --max-depth)'
+        : /maxBytes/.test(msg)
+          ? ' (brokerctl --max-message-bytes)'
+          : '';
+      throw new CliError(`${where}: ${msg}${hint}`, EXIT.usage, { cause: e });
     }
   };
   let accepted = 0;
   if (values.length > 0) {
+    values.forEach((t, i) => {
+      if (t.includes('\ufffd'))
+        throw new CliError(
+          `argument ${i + 1}: contains U+FFFD (not valid UTF-8?); write \\ufffd if you mean it`,
+          EXIT.usage
+        );
+    });
     const list = values.map((t, i) => parse(t, `argument ${i + 1}`));
     accepted = await client.publish(topic, list, timeoutMs);
   } else {
-    const lines = createInterface({ input: io.stdin });
+    // Someone typing `brokerctl pub TOPIC` at a terminal sees why nothing happens.
+    if ((io.stdin as { isTTY?: boolean }).isTTY === true)
+      io.stderr.write(
+        'brokerctl: reading values from stdin, one JSON value per line; end with Ctrl-D\n'
+      );
     let batch: Data[] = [];
     let n = 0;
-    for await (const line of lines) {
+    for await (const line of utf8Lines(io.stdin)) {
       n++;
+      if (line === undefined) throw new CliError(`stdin line ${n}: not valid UTF-8`, EXIT.usage);
       if (line.trim() === '') continue;
       batch.push(parse(line, `stdin line ${n}`));
       if (batch.length >= 1000) {
@@ -274,8 +449,47 @@ async function pub(
     }
     if (batch.length > 0) accepted += await client.publish(topic, batch, timeoutMs);
   }
-  io.stderr.write(`published ${accepted} message${accepted === 1 ? '' : 's'} to ${topic}\n`);
+  if (json) io.stdout.write(JSON.stringify({ published: accepted, topic }) + '\n');
+  else io.stderr.write(`published ${accepted} message${accepted === 1 ? '' : 's'} to ${topic}\n`);
   return EXIT.ok;
+}
+
+/** Longest stdin line accepted, in bytes: a bound on what one line may hold in memory. */
+const MAX_LINE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Lines of `input`, decoded strictly: a line that is not valid UTF-8 is `undefined` (readline
+ * would replace the bad bytes with U+FFFD and publish a string nobody wrote).
+ */
+async function* utf8Lines(input: NodeJS.ReadableStream): AsyncGenerator<string | undefined> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const finish = (tail: Buffer): string | undefined => {
+    const all = pending.length === 0 ? tail : Buffer.concat([...pending, tail]);
+    pending = [];
+    pendingBytes = 0;
+    const end = all.length > 0 && all[all.length - 1] === 0x0d ? all.length - 1 : all.length;
+    try {
+      return decoder.decode(all.subarray(0, end));
+    } catch {
+      return undefined;
+    }
+  };
+  for await (const chunk of input) {
+    let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
+    for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a)) {
+      yield finish(buf.subarray(0, nl));
+      buf = buf.subarray(nl + 1);
+    }
+    if (buf.length > 0) {
+      pendingBytes += buf.length;
+      if (pendingBytes > MAX_LINE_BYTES)
+        throw new CliError(`stdin: a line longer than ${MAX_LINE_BYTES} bytes`, EXIT.usage);
+      pending.push(buf);
+    }
+  }
+  if (pendingBytes > 0) yield finish(Buffer.alloc(0));
 }
 
 async function sub(
@@ -283,11 +497,13 @@ async function sub(
   topics: readonly string[],
   io: CliIo,
   count: number | undefined,
-  opts: { overflowPolicy?: 'block'; queueCapacity?: number },
-  confirmTimeoutMs: number
+  opts: SubscribeOptions,
+  confirmTimeoutMs: number,
+  limits: DataLimits
 ): Promise<number> {
+  const decoder = new BinaryDecoder(limits);
   if (topics.length === 0) throw new CliError('sub needs at least one TOPIC', EXIT.usage);
-  for (const t of topics) checkTopic(t);
+  for (const t of topics) checkTopic(t, 'prefix');
   const subscription = client.subscribe(topics, opts);
   const onInterrupt = (): void => subscription.close();
   io.interrupt.addEventListener('abort', onInterrupt, { once: true });
@@ -318,13 +534,13 @@ async function sub(
     for await (const m of subscription.raw()) {
       let value: Data;
       try {
-        value = decodeData(m.bytes);
+        value = decoder.decode(m.bytes);
       } catch (e) {
         io.stderr.write(`brokerctl: undecodable message on ${m.topic}: ${(e as Error).message}\n`);
         continue;
       }
       io.stdout.write(
-        `{"type":"data-message","topic":${JSON.stringify(m.topic)},${toJsonText(value).slice(1)}\n`
+        `{"type":"data-message","topic":${JSON.stringify(m.topic)},${toJsonText(value, limits).slice(1)}\n`
       );
       if (subscription.droppedTotal > dropped) {
         io.stderr.write(
@@ -338,9 +554,18 @@ async function sub(
       }
     }
   } catch (e) {
-    // Once confirmed, any end the node causes (overflow policy, shutdown) is exit 4.
+    // Once confirmed, any end the node causes (overflow policy, shutdown) is exit 4; a lost
+    // connection (the node was killed, the network broke) says so rather than that the node
+    // ended it.
     const err = toCliError(e);
-    throw confirmed ? new CliError(err.message, EXIT.subscriptionEnded, { cause: e }) : err;
+    if (!confirmed) throw err;
+    const lost =
+      e instanceof BrokerClientError && e.code === UNAVAILABLE && !/shutting down/.test(e.message);
+    throw new CliError(
+      lost ? `lost the connection to the node: ${unreachableReason(e.message)}` : err.message,
+      EXIT.subscriptionEnded,
+      { cause: e }
+    );
   } finally {
     io.interrupt.removeEventListener('abort', onInterrupt);
   }

@@ -20,7 +20,13 @@ import {
 } from './store-client.js';
 import type { BrokerStoreClient } from '../gen/broker/v1/BrokerStore.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
-import { Subscription } from './subscription.js';
+import type { RawMessage } from './message.js';
+import {
+  type DeliveryStream,
+  type ReconnectPolicy,
+  Subscription,
+  type SubscriptionStatus,
+} from './subscription.js';
 
 /** Options of {@link BrokerClient.subscribe}. */
 export interface SubscribeOptions {
@@ -32,6 +38,19 @@ export interface SubscribeOptions {
   readonly changeable?: boolean;
   /** Limits for decoding delivered events. */
   readonly limits?: Partial<DataLimits>;
+  /**
+   * Re-open the subscription by itself when its node goes away (killed, restarted,
+   * unreachable), with capped exponential backoff, trying the client's `servers` in turn;
+   * `true` for the defaults. Events published while it is away are not replayed.
+   */
+  readonly reconnect?: boolean | ReconnectPolicy;
+  /** Connection changes of a reconnecting subscription: disconnected, reconnecting, reconnected. */
+  readonly onStatus?: (status: SubscriptionStatus) => void;
+  /**
+   * Called for each delivered event the iterator cannot decode (for instance deeper than
+   * `limits.maxDepth`); the event is skipped and counted in `Subscription.decodeErrors`.
+   */
+  readonly onDecodeError?: (error: Error, event: RawMessage) => void;
 }
 
 const POLICY: Record<NonNullable<SubscribeOptions['overflowPolicy']>, WirePolicy> = {
@@ -43,9 +62,15 @@ const POLICY: Record<NonNullable<SubscribeOptions['overflowPolicy']>, WirePolicy
 /** A connection to one broker-node. */
 export class BrokerClient {
   private readonly stub: BrokerClientClient;
-  private readonly encoder = new BinaryEncoder({ initialCapacity: 256 });
+  private readonly encoder: BinaryEncoder;
+  /** Stubs of the other `servers`, made when a reconnect first needs them. */
+  private readonly extraStubs = new Map<string, BrokerClientClient>();
 
   constructor(readonly options: ConnectOptions) {
+    this.encoder = new BinaryEncoder({
+      initialCapacity: 256,
+      ...(options.limits !== undefined ? { limits: options.limits } : {}),
+    });
     const { creds, options: channelOptions } = channelSetup(options);
     const Ctor = loadProtos().broker.v1.BrokerClient;
     this.stub = new Ctor(options.server, creds, channelOptions);
@@ -94,25 +119,67 @@ export class BrokerClient {
           : resolve(Number(res.accepted))
       );
     });
-    return new Publisher(call, done, options);
+    return new Publisher(call, done, { ...this.limitsOption(), ...options });
   }
 
   /** Subscribes to topic prefixes; iterate the result for messages. */
   subscribe(topics: readonly string[], options: SubscribeOptions = {}): Subscription {
-    const req: SubscribeRequest = {
-      topics: [...topics],
-      overflow_policy:
-        options.overflowPolicy !== undefined
-          ? POLICY[options.overflowPolicy]
-          : 'OVERFLOW_POLICY_UNSPECIFIED',
-      queue_capacity: options.queueCapacity ?? 0,
+    const servers = [this.options.server, ...(this.options.servers ?? [])];
+    const open = (
+      attempt: number,
+      current: readonly string[] | undefined
+    ): { call: DeliveryStream; server: string } => {
+      const server = servers[attempt % servers.length] as string;
+      const stub = this.stubFor(server);
+      const req: SubscribeRequest = {
+        topics: [...(current ?? topics)],
+        overflow_policy:
+          options.overflowPolicy !== undefined
+            ? POLICY[options.overflowPolicy]
+            : 'OVERFLOW_POLICY_UNSPECIFIED',
+        queue_capacity: options.queueCapacity ?? 0,
+      };
+      if (options.changeable === true) {
+        const call = stub.SubscribeStream();
+        call.write(req);
+        return { call, server };
+      }
+      return { call: stub.Subscribe(req), server };
     };
-    if (options.changeable === true) {
-      const call = this.stub.SubscribeStream();
-      call.write(req);
-      return new Subscription(call, options.limits);
+    const reconnect =
+      options.reconnect === true
+        ? {}
+        : options.reconnect === false || options.reconnect === undefined
+          ? undefined
+          : options.reconnect;
+    return new Subscription(
+      open,
+      this.decodeLimits(options),
+      options.onDecodeError,
+      reconnect,
+      options.onStatus
+    );
+  }
+
+  private stubFor(server: string): BrokerClientClient {
+    if (server === this.options.server) return this.stub;
+    let stub = this.extraStubs.get(server);
+    if (stub === undefined) {
+      const { creds, options: channelOptions } = channelSetup(this.options);
+      const Ctor = loadProtos().broker.v1.BrokerClient;
+      stub = new Ctor(server, creds, channelOptions);
+      this.extraStubs.set(server, stub);
     }
-    return new Subscription(this.stub.Subscribe(req), options.limits);
+    return stub;
+  }
+
+  private limitsOption(): { limits?: Partial<DataLimits> } {
+    return this.options.limits !== undefined ? { limits: this.options.limits } : {};
+  }
+
+  /** A subscription's own limits, else the client's. */
+  private decodeLimits(options: SubscribeOptions): Partial<DataLimits> | undefined {
+    return options.limits ?? this.options.limits;
   }
 
   /** The node's status. */
@@ -145,6 +212,7 @@ export class BrokerClient {
 
   close(): void {
     this.stub.close();
+    for (const s of this.extraStubs.values()) s.close();
   }
 }
 

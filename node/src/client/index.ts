@@ -13,7 +13,7 @@
 export { BrokerClient, connect, type SubscribeOptions } from './broker-client.js';
 export { type ConnectOptions } from './connect-options.js';
 export { Publisher, type PublisherOptions } from './publisher.js';
-export { Subscription } from './subscription.js';
+export { Subscription, type SubscriptionStatus, type ReconnectPolicy } from './subscription.js';
 export {
   type Message,
   type RawMessage,

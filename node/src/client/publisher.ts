@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { BinaryEncoder, type Data } from '../data/index.js';
+import { BinaryEncoder, type Data, type DataLimits } from '../data/index.js';
 import type { EventRun } from '../gen/broker/v1/EventRun.js';
 import type { PublishRequest } from '../gen/broker/v1/PublishRequest.js';
 import { wrapError } from './errors.js';
@@ -12,6 +12,8 @@ export interface PublisherOptions {
   readonly batchBytes?: number;
   /** Send a partial batch this long after its first event (default 1 ms; 0 = next turn of the event loop). */
   readonly lingerMs?: number;
+  /** Value limits for encoding (default: the client's `ConnectOptions.limits`). */
+  readonly limits?: Partial<DataLimits>;
 }
 
 interface OpenRun {
@@ -53,7 +55,10 @@ export class Publisher {
     this.batchEvents = options.batchEvents ?? 2048;
     this.batchBytes = options.batchBytes ?? 512 * 1024;
     this.lingerMs = options.lingerMs ?? 1;
-    this.encoder = new BinaryEncoder({ initialCapacity: 256 });
+    this.encoder = new BinaryEncoder({
+      initialCapacity: 256,
+      ...(options.limits !== undefined ? { limits: options.limits } : {}),
+    });
     this.buf = Buffer.allocUnsafe(this.batchBytes);
     this.done = done.then(
       (accepted) => {

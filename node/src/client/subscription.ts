@@ -8,8 +8,36 @@ import type { Message, RawBatch, RawMessage, RawRunBatch } from './message.js';
 /** Deliveries buffered before the stream is paused (HTTP/2 flow control then holds the node). */
 const HIGH_WATER = 8;
 const CANCELLED = 1;
+const UNAVAILABLE = 14;
 
-type DeliveryStream =
+/** A change of a reconnecting subscription's connection (as nats.js reports them). */
+export interface SubscriptionStatus {
+  readonly state: 'disconnected' | 'reconnecting' | 'reconnected';
+  /** The node this state is about. */
+  readonly server: string;
+  /** Reconnect attempts since the connection was lost (from 1 when reconnecting). */
+  readonly attempt: number;
+  /** Why the connection was lost (disconnected) or the attempt failed (reconnecting). */
+  readonly error?: Error;
+}
+
+/** How a subscription re-opens itself after its node went away. */
+export interface ReconnectPolicy {
+  /** First delay (default 100 ms); doubles per failed attempt, with jitter. */
+  readonly baseMs?: number;
+  /** Cap of the delay (default 5000 ms). */
+  readonly maxMs?: number;
+  /** Give up after this many attempts in a row (default: never). */
+  readonly maxAttempts?: number;
+}
+
+/** Opens the subscription's call on a node; `attempt` picks the node (round robin). */
+export type OpenCall = (
+  attempt: number,
+  topics: readonly string[] | undefined
+) => { call: DeliveryStream; server: string };
+
+export type DeliveryStream =
   | grpc.ClientReadableStream<Delivery__Output>
   | grpc.ClientDuplexStream<SubscribeRequest, Delivery__Output>;
 
@@ -33,22 +61,107 @@ export class Subscription implements AsyncIterable<Message> {
   topics: string[] = [];
   /** Events the node discarded for this subscriber so far (drop-oldest). */
   droppedTotal = 0;
+  /**
+   * Events the iterator skipped because they did not decode (with the limits given to
+   * `subscribe`); each is also reported to `onDecodeError`. One bad event never ends the
+   * subscription.
+   */
+  decodeErrors = 0;
+
+  private call: DeliveryStream;
+  private server: string;
+  /** Set by close(): no reconnect after that. */
+  private closedByUser = false;
+  /** Consecutive failed reconnect attempts; 0 while connected. */
+  private attempts = 0;
+  /** Invariant: set only while a reconnect is pending (the old call is gone). */
+  private reconnectTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly call: DeliveryStream,
-    private readonly limits?: Partial<DataLimits>
+    private readonly open: OpenCall,
+    private readonly limits?: Partial<DataLimits>,
+    private readonly onDecodeError?: (error: Error, event: RawMessage) => void,
+    private readonly reconnect?: ReconnectPolicy,
+    private readonly onStatus?: (s: SubscriptionStatus) => void
   ) {
     this.readyPromise = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
     });
     this.readyPromise.catch(() => undefined);
-    call.on('data', (d: Delivery__Output) => this.onDelivery(d));
+    const first = open(0, undefined);
+    this.call = first.call;
+    this.server = first.server;
+    this.attach(first.call);
+  }
+
+  private attach(call: DeliveryStream): void {
+    call.on('data', (d: Delivery__Output) => {
+      if (call === this.call) this.onDelivery(d);
+    });
     call.on('error', (e: Error & { code?: number }) => {
+      if (call !== this.call) return;
+      if (e.code === UNAVAILABLE && this.reconnect !== undefined && !this.closedByUser) {
+        this.lost(wrapError('subscription', e));
+        return;
+      }
       if (e.code !== CANCELLED) this.error = wrapError('subscription', e);
       this.finish();
     });
-    call.on('end', () => this.finish());
+    if (this.reconnect === undefined) {
+      call.on('end', () => {
+        if (call === this.call) this.finish();
+      });
+      return;
+    }
+    // The read side ends before the status of a failed call is known: only an OK status ends
+    // a reconnecting subscription (a failure is handled by the error listener).
+    call.on('status', (st: { code: number }) => {
+      if (call === this.call && st.code === 0) this.finish();
+    });
+  }
+
+  /**
+   * The node went away (killed, unreachable, shutting down): re-open on the next node after
+   * a capped, jittered backoff, with the topics last confirmed. Events published meanwhile
+   * are not replayed (delivery is at most once across a reconnect).
+   */
+  private lost(error: Error): void {
+    const policy = this.reconnect ?? {};
+    // A filter change in flight is lost with its call.
+    for (const w of this.ackWaiters.splice(0)) w.reject(error);
+    if (this.attempts === 0)
+      this.onStatus?.({ state: 'disconnected', server: this.server, attempt: 0, error });
+    else
+      this.onStatus?.({
+        state: 'reconnecting',
+        server: this.server,
+        attempt: this.attempts,
+        error,
+      });
+    if (policy.maxAttempts !== undefined && this.attempts >= policy.maxAttempts) {
+      this.error = error;
+      this.finish();
+      return;
+    }
+    const base = policy.baseMs ?? 100;
+    const max = policy.maxMs ?? 5000;
+    const d = Math.min(max, base * 2 ** Math.min(this.attempts, 30));
+    const delay = Math.round(d / 2 + (Math.random() * d) / 2);
+    this.attempts++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.closedByUser) return;
+      // The filter the node confirmed last (canonical), so an update() survives reconnects.
+      const next = this.open(this.attempts, this.topics.length > 0 ? this.topics : undefined);
+      this.call = next.call;
+      this.server = next.server;
+      this.paused = false;
+      this.attach(next.call);
+      this.onStatus?.({ state: 'reconnecting', server: next.server, attempt: this.attempts });
+      // Not unref'd: a subscription that is reconnecting is work the process waits for;
+      // close() clears it.
+    }, delay);
   }
 
   /** Resolves with the topics once the node confirmed the subscription; rejects if it refused. */
@@ -71,6 +184,8 @@ export class Subscription implements AsyncIterable<Message> {
 
   /** Ends the subscription; iteration finishes. */
   close(): void {
+    this.closedByUser = true;
+    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
     this.call.cancel();
     this.finish();
   }
@@ -130,13 +245,32 @@ export class Subscription implements AsyncIterable<Message> {
   async *[Symbol.asyncIterator](): AsyncGenerator<Message> {
     const decoder = new BinaryDecoder(this.limits);
     for await (const m of this.raw()) {
-      yield { topic: m.topic, data: decoder.decode(m.bytes), publishTimeMs: m.publishTimeMs };
+      let value: Message['data'];
+      try {
+        value = decoder.decode(m.bytes);
+      } catch (e) {
+        this.decodeErrors++;
+        this.onDecodeError?.(
+          new BrokerClientError(
+            `event on ${m.topic} does not decode: ${(e as Error).message}`,
+            undefined,
+            { cause: e }
+          ),
+          m
+        );
+        continue;
+      }
+      yield { topic: m.topic, data: value, publishTimeMs: m.publishTimeMs };
     }
   }
 
   private onDelivery(d: Delivery__Output): void {
     this.droppedTotal = Math.max(this.droppedTotal, Number(d.dropped_total));
     if (d.ack) {
+      if (this.attempts > 0) {
+        this.attempts = 0;
+        this.onStatus?.({ state: 'reconnected', server: this.server, attempt: 0 });
+      }
       this.topics = d.topics;
       this.resolveReady(d.topics);
       this.ackWaiters.shift()?.resolve(d.topics);

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { MAX_DEPTH_CEILING } from '../data/index.js';
 import type { OverflowPolicy } from '../pubsub/index.js';
 import { ConfigError } from './errors.js';
-import { type HostPort, isLoopbackHost, parseHostPort } from './host-port.js';
+import { type HostPort, formatHostPort, isLoopbackHost, parseHostPort } from './host-port.js';
 import { type FlagSpec, type FlagValues, parseFlags } from './options.js';
 import { STORE_FLAGS, type StoreConfig, loadStoreConfig } from './store-config.js';
 
@@ -62,6 +63,17 @@ export interface NodeConfig {
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   /** The replicated stores (they run when dataDir is set). */
   readonly store: StoreConfig;
+  // --- mesh hardening (issue 10) ---
+  /** Peers may claim ids without proof; only with a loopback --listen and loopback peers. */
+  readonly insecurePeers: boolean;
+  /** Open connections to the gRPC port at most (clients and peers). */
+  readonly maxConnections: number;
+  /** A connection completes its HTTP/2 handshake within this, or is closed. */
+  readonly handshakeTimeoutMs: number;
+  /** A connection without calls for this long is closed (GOAWAY). */
+  readonly idleTimeoutMs: number;
+  /** Long-lived calls (subscriptions, publish streams) per connection at most. */
+  readonly maxStreamsPerConnection: number;
 }
 
 const MiB = 1024 * 1024;
@@ -84,7 +96,7 @@ export const NODE_FLAGS: readonly FlagSpec[] = (
     {
       name: 'peers',
       kind: 'list',
-      help: 'static peers id=HOST:PORT,...; the same list may be given to every peer (own id is skipped)',
+      help: 'static peers id=HOST:PORT,...; the same list may be given to every peer (its own entry must have its --listen port)',
     },
     {
       name: 'peers-dns',
@@ -311,6 +323,44 @@ export const NODE_FLAGS: readonly FlagSpec[] = (
       help: 'log verbosity (JSON lines on stderr)',
     },
     ...STORE_FLAGS,
+    // --- mesh hardening (issue 10) ---
+    {
+      name: 'insecure-peers',
+      kind: 'bool',
+      help: 'let peers claim ids without proof (no --cluster-secret, no mutual TLS); loopback only, for development',
+    },
+    {
+      name: 'max-connections',
+      kind: 'int',
+      min: 1,
+      max: 1_000_000,
+      default: '4096',
+      help: 'open connections to the gRPC port at most (clients and peers); more are closed at once',
+    },
+    {
+      name: 'handshake-timeout-ms',
+      kind: 'int',
+      min: 100,
+      max: 600_000,
+      default: '10000',
+      help: 'a connection that has not completed its HTTP/2 (and TLS) handshake by then is closed',
+    },
+    {
+      name: 'idle-timeout-ms',
+      kind: 'int',
+      min: 1000,
+      max: 86_400_000,
+      default: '300000',
+      help: 'a connection without calls for this long is closed (clients reconnect when they need to)',
+    },
+    {
+      name: 'max-streams-per-connection',
+      kind: 'int',
+      min: 1,
+      max: 100_000,
+      default: '1024',
+      help: 'subscriptions and publish streams one connection may hold; more get RESOURCE_EXHAUSTED',
+    },
   ] satisfies Array<Omit<FlagSpec, 'env'>>
 ).map((s) => ({ ...s, env: 'BROKER_' + s.name.toUpperCase().replace(/-/g, '_') }));
 
@@ -433,6 +483,18 @@ export function loadNodeConfig(
     throw new ConfigError(
       '--data-dir runs the replicated stores, whose peers prove their ids with the cluster secret: give --cluster-secret-file (or --cluster-secret, BROKER_CLUSTER_SECRET)'
     );
+  const allPeers = parsePeers((v.get('peers') as string[] | undefined) ?? []);
+  const insecurePeers = v.get('insecure-peers') === true;
+  checkMesh({
+    id,
+    listen,
+    http,
+    allPeers,
+    peersDns,
+    clusterSecret,
+    mtls: ca !== undefined,
+    insecurePeers,
+  });
   return {
     id,
     listen,
@@ -444,7 +506,7 @@ export function loadNodeConfig(
     dnsServers: ((v.get('dns-server') as string[] | undefined) ?? []).map((x) =>
       parseHostPort(x, '--dns-server')
     ),
-    dataDir: str(v, 'data-dir'),
+    dataDir: checkDataDir(str(v, 'data-dir')),
     tls:
       cert === undefined || key === undefined
         ? undefined
@@ -473,5 +535,98 @@ export function loadNodeConfig(
     metricsTopicPrefixes: (v.get('metrics-topic-prefixes') as string[] | undefined) ?? [],
     logLevel: str(v, 'log-level') as NodeConfig['logLevel'],
     store: loadStoreConfig(v, peers.length + 1),
+    insecurePeers,
+    maxConnections: int(v, 'max-connections'),
+    handshakeTimeoutMs: int(v, 'handshake-timeout-ms'),
+    idleTimeoutMs: int(v, 'idle-timeout-ms'),
+    maxStreamsPerConnection: int(v, 'max-streams-per-connection'),
   };
+}
+
+/**
+ * A --data-dir must be a writable directory, or not exist yet under a writable directory
+ * (it is created then): found at start, not at the first write.
+ */
+function checkDataDir(dir: string | undefined): string | undefined {
+  if (dir === undefined) return undefined;
+  if (dir === '') throw new ConfigError('--data-dir: empty path');
+  let p = resolve(dir);
+  for (;;) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      const up = dirname(p);
+      if (up === p) throw new ConfigError(`--data-dir ${dir}: no existing parent directory`);
+      p = up;
+      continue;
+    }
+    if (!st.isDirectory())
+      throw new ConfigError(
+        p === resolve(dir)
+          ? `--data-dir ${dir}: not a directory`
+          : `--data-dir ${dir}: ${p} is not a directory`
+      );
+    try {
+      accessSync(p, constants.W_OK | constants.X_OK);
+    } catch {
+      throw new ConfigError(`--data-dir ${dir}: ${p} is not writable`);
+    }
+    return dir;
+  }
+}
+
+/** The address host in a comparable form (case, IPv4-mapped IPv6). */
+function hostKey(hp: HostPort): string {
+  const h = hp.host.toLowerCase();
+  return `${h.startsWith('::ffff:') ? h.slice(7) : h}:${hp.port}`;
+}
+
+/**
+ * The mesh's own consistency rules (issue 10): peers prove their ids, every peer has its own
+ * address, this node's entry in --peers is where it listens.
+ */
+function checkMesh(m: {
+  id: string;
+  listen: HostPort;
+  http: HostPort | undefined;
+  allPeers: readonly StaticPeer[];
+  peersDns: string | undefined;
+  clusterSecret: Uint8Array | undefined;
+  mtls: boolean;
+  insecurePeers: boolean;
+}): void {
+  if (m.http !== undefined && m.http.port !== 0 && m.http.port === m.listen.port)
+    throw new ConfigError(`--http and --listen both use port ${m.listen.port}`);
+  const byAddress = new Map<string, string>();
+  for (const p of m.allPeers) {
+    const k = hostKey(p.address);
+    const other = byAddress.get(k);
+    if (other !== undefined)
+      throw new ConfigError(
+        `--peers: ${other} and ${p.id} have the same address ${formatHostPort(p.address)}`
+      );
+    byAddress.set(k, p.id);
+    if (p.id === m.id && m.listen.port !== 0 && p.address.port !== m.listen.port)
+      throw new ConfigError(
+        `--peers gives this node (${m.id}) the address ${formatHostPort(p.address)} but --listen is ${formatHostPort(m.listen)}`
+      );
+  }
+  const others = m.allPeers.filter((p) => p.id !== m.id);
+  const hasPeers = others.length > 0 || m.peersDns !== undefined;
+  if (m.insecurePeers) {
+    const loopback =
+      isLoopbackHost(m.listen.host) &&
+      m.peersDns === undefined &&
+      others.every((p) => isLoopbackHost(p.address.host));
+    if (!loopback)
+      throw new ConfigError(
+        '--insecure-peers is for loopback development only: --listen and every --peers address must be loopback (and no --peers-dns)'
+      );
+    return;
+  }
+  if (hasPeers && m.clusterSecret === undefined && !m.mtls)
+    throw new ConfigError(
+      'peers are configured but cannot prove their ids: give --cluster-secret-file (or --cluster-secret, BROKER_CLUSTER_SECRET), or mutual TLS (--tls-ca, certificates with the URI SAN broker-peer://ID), or --insecure-peers on loopback'
+    );
 }

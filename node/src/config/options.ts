@@ -112,6 +112,8 @@ export function parseFlags(
       raw = next;
       i++;
     }
+    // A repeated flag is a mistake (which one was meant?), not "the last one wins".
+    if (values.has(name)) throw new ConfigError(`--${name} given more than once`);
     values.set(name, convert(spec, raw, `--${name}`));
   }
   for (const spec of specs) {

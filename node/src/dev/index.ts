@@ -3,6 +3,7 @@ export {
   spawnNode,
   startMesh,
   freePort,
+  DEV_CLUSTER_SECRET,
   type NodeProcess,
   type Mesh,
   type SpawnOptions,

@@ -183,7 +183,11 @@ async function main(): Promise<number> {
   const mesh = await startMesh(
     ids,
     ['--cluster-secret-file', secretFile, '--stores', 'demo', '--shutdown-timeout-ms', '5000'],
-    { argsFor: (id) => ['--data-dir', join(dataRoot, id)] }
+    {
+      argsFor: (id) => ['--data-dir', join(dataRoot, id)],
+      // The demo's own secret file, not the development default in the environment.
+      env: { BROKER_CLUSTER_SECRET: undefined },
+    }
   );
   const clients = mesh.nodes.map((n) => connect(n.grpc));
   let ok = true;

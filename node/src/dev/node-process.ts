@@ -6,6 +6,14 @@ import { brokerNodeEntry } from './repo-root.js';
 /** Lines of stderr kept per process (the newest); bounded so a chatty node cannot grow us. */
 const LOG_LINES = 500;
 
+/**
+ * The cluster secret every process started here gets (BROKER_CLUSTER_SECRET) unless the
+ * caller's `env` sets another or removes it (`undefined`): peers must prove their ids
+ * (docs/security.md), and local clusters, tests and benchmarks share this one. Never for
+ * production: it is in the source.
+ */
+export const DEV_CLUSTER_SECRET = 'brokercluster-dev-secret-not-for-production';
+
 /** A broker-node child process. */
 export interface NodeProcess {
   readonly id: string;
@@ -52,9 +60,15 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
  * prints its listening line. Rejects, after killing it, if that does not happen in time.
  */
 export function spawnNode(o: SpawnOptions): Promise<NodeProcess> {
+  const env: NodeJS.ProcessEnv = {
+    BROKER_CLUSTER_SECRET: DEV_CLUSTER_SECRET,
+    ...process.env,
+    ...o.env,
+  };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   const child = spawn(process.execPath, [brokerNodeEntry(), '--id', o.id, ...o.args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...o.env },
+    env,
   });
   const logs: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (l) => {
@@ -128,7 +142,12 @@ export interface Mesh {
 export async function startMesh(
   ids: readonly string[],
   extraArgs: readonly string[] = [],
-  options: { echo?: boolean; argsFor?: (id: string) => readonly string[] } = {}
+  options: {
+    echo?: boolean;
+    argsFor?: (id: string) => readonly string[];
+    /** Environment of every node (a key set to undefined is removed). */
+    env?: NodeJS.ProcessEnv;
+  } = {}
 ): Promise<Mesh> {
   const ports: Array<{ id: string; grpc: number; http: number }> = [];
   for (const id of ids) ports.push({ id, grpc: await freePort(), http: await freePort() });
@@ -148,6 +167,7 @@ export async function startMesh(
         ...(options.argsFor?.(p.id) ?? []),
       ],
       ...(options.echo !== undefined ? { echo: options.echo } : {}),
+      ...(options.env !== undefined ? { env: options.env } : {}),
     });
   };
   const nodes = await Promise.all(ids.map((_, i) => start(i)));

@@ -5,7 +5,7 @@ export class InvalidTopicError extends Error {
   override readonly name = 'InvalidTopicError';
   constructor(
     readonly topic: string,
-    reason: string,
+    readonly reason: string,
     options?: ErrorOptions
   ) {
     super(`invalid topic ${JSON.stringify(topic.slice(0, 80))}: ${reason}`, options);

@@ -1,5 +1,13 @@
 /** The pub/sub core: topics, filters, bounded queues, subscribers and the router. */
-export { validateTopic, topicMatches, segmentPrefixes, DEFAULT_MAX_TOPIC_LENGTH } from './topic.js';
+export {
+  validateTopic,
+  canonicalTopic,
+  canonicalPrefix,
+  ALL_TOPICS,
+  topicMatches,
+  segmentPrefixes,
+  DEFAULT_MAX_TOPIC_LENGTH,
+} from './topic.js';
 export { TopicFilter } from './topic-filter.js';
 export { type EventRun, splitRun, nowMs, nsToMs, msToNs } from './event-run.js';
 export { RunQueue } from './run-queue.js';

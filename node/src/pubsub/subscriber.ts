@@ -11,6 +11,11 @@ export interface SubscriberOptions {
   readonly policy: OverflowPolicy;
   /** Queue capacity in events. */
   readonly capacity: number;
+  /**
+   * Where `capacity` came from, for messages: the node's `--subscriber-queue` or the
+   * subscriber's own `queue_capacity` (brokerctl `--queue`).
+   */
+  readonly capacitySource?: 'subscriber-queue' | 'queue_capacity';
   /** Queue capacity in bytes. */
   readonly maxBytes: number;
   /** How long a `block` subscriber may hold producers before it is disconnected. */
@@ -102,7 +107,7 @@ export class Subscriber {
       case 'disconnect':
         this.observer.dropped('subscriber_disconnected', rest.sizes.length + this.queue.events);
         this.disconnect(
-          `subscriber queue full: ${this.options.capacity} events (limit subscriber-queue), overflow policy disconnect`
+          `subscriber queue full: ${this.options.capacity} events (limit ${this.options.capacitySource ?? 'subscriber-queue'}), overflow policy disconnect`
         );
         return undefined;
       case 'block':

@@ -24,12 +24,14 @@ import { Router, nowMs } from '../pubsub/index.js';
 import {
   type Credentials,
   PeerManager,
+  guardConnections,
   loadProtos,
   makeCredentials,
   widenSessionWindows,
   widenStreamWindow,
 } from '../transport/index.js';
 import { ClientService } from './client-service.js';
+import { ListenError, bindReason } from './listen-error.js';
 
 import { startHttpServer } from './http-server.js';
 import { VERSION } from './version.js';
@@ -106,8 +108,11 @@ export class BrokerNode {
       'grpc.keepalive_timeout_ms': 5_000,
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 5_000,
-      // Bounds the calls one connection may hold open (each subscription is one).
-      'grpc.max_concurrent_streams': 1024,
+      // HTTP/2's own bound sits above --max-streams-per-connection, so that calls over our
+      // limit reach the handler and get RESOURCE_EXHAUSTED instead of waiting unseen in the
+      // client for a free stream.
+      'grpc.max_concurrent_streams': config.maxStreamsPerConnection + 64,
+      'grpc.max_connection_idle_ms': config.idleTimeoutMs,
     });
     widenStreamWindow(this.grpcServer);
     const protos = loadProtos();
@@ -219,21 +224,37 @@ export class BrokerNode {
     const target = formatHostPort(this.config.listen);
     const port = await new Promise<number>((resolve, reject) => {
       this.grpcServer.bindAsync(target, this.credentials.server, (err, p) =>
-        err ? reject(err) : resolve(p)
+        err
+          ? reject(new ListenError('--listen', target, bindReason(err), { cause: err }))
+          : resolve(p)
       );
     });
     widenSessionWindows(this.grpcServer);
+    guardConnections(
+      this.grpcServer,
+      {
+        maxConnections: this.config.maxConnections,
+        handshakeTimeoutMs: this.config.handshakeTimeoutMs,
+      },
+      { refused: (limit) => this.metrics.rejectedRequests.inc({ limit }) }
+    );
     let http: HostPort | undefined;
     if (this.config.http !== undefined) {
-      this.httpServer = await startHttpServer(
-        this.config.http,
-        this.metrics,
-        {
-          live: () => true,
-          ready: () => this.readiness(),
-        },
-        this.log
-      );
+      try {
+        this.httpServer = await startHttpServer(
+          this.config.http,
+          this.metrics,
+          {
+            live: () => true,
+            ready: () => this.readiness(),
+          },
+          this.log
+        );
+      } catch (e) {
+        this.grpcServer.forceShutdown();
+        const address = formatHostPort(this.config.http);
+        throw new ListenError('--http', address, bindReason(e), { cause: e });
+      }
       const a = this.httpServer.address() as AddressInfo;
       http = { host: this.config.http.host, port: a.port };
     }

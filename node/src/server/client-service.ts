@@ -14,10 +14,11 @@ import {
   type Router,
   Subscriber,
   nowMs,
-  validateTopic,
+  canonicalPrefix,
 } from '../pubsub/index.js';
 import { fromWireRun, publishRequestBytes, toWireRun } from '../transport/index.js';
 import { rejectionLabel, statusError, toStatusError } from './grpc-errors.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 
 /** Most events per Delivery message written to a subscriber. */
 const DELIVERY_EVENTS = 4096;
@@ -38,6 +39,12 @@ export interface ClientServiceContext {
   isDraining(): boolean;
 }
 
+/** The error a server stream's iterator throws when the client's side broke (not a node fault). */
+function isBrokenClientStream(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ABORT_ERR';
+}
+
 type SubscriberCall =
   | grpc.ServerWritableStream<SubscribeRequest__Output, Delivery>
   | grpc.ServerDuplexStream<SubscribeRequest__Output, Delivery>;
@@ -46,9 +53,17 @@ type SubscriberCall =
 export class ClientService {
   private readonly validator: PayloadValidator;
   private readonly open = new Map<Subscriber, SubscriberCall>();
+  /**
+   * Long-lived calls per connection (by the client's address and port, one per connection).
+   * Invariant: no entry holds zero; each admitted call releases its count exactly once.
+   */
+  private readonly streamsByConnection = new Map<string, number>();
+  /** A client's broken stream is the client's problem: a warning, rate-limited. */
+  private readonly clientStreamLog: RateLimitedLog;
 
   constructor(private readonly ctx: ClientServiceContext) {
     this.validator = new PayloadValidator(ctx.config.maxMessageBytes, ctx.config.maxDepth);
+    this.clientStreamLog = new RateLimitedLog(ctx.log);
   }
 
   handlers(): BrokerClientHandlers {
@@ -61,13 +76,32 @@ export class ClientService {
       PublishStream: (call, callback) => {
         void (async () => {
           let accepted = 0;
+          let release: (() => void) | undefined;
           try {
+            release = this.admitStream(call.getPeer());
             for await (const req of call as AsyncIterable<PublishRequest__Output>) {
               accepted += await this.publishOne(req);
             }
             callback(null, { accepted });
           } catch (e) {
+            if (isBrokenClientStream(e)) {
+              // A message that did not deserialize, or a client that went away mid-stream.
+              this.ctx.metrics.rejectedRequests.inc({ limit: 'malformed' });
+              this.clientStreamLog.warn('publish stream broken by the client', {
+                client: call.getPeer(),
+                error: (e as Error).message,
+              });
+              callback(
+                statusError(
+                  grpc.status.INVALID_ARGUMENT,
+                  `publish stream broken: ${(e as Error).message}`
+                ) as grpc.ServiceError
+              );
+              return;
+            }
             callback(this.reject(e));
+          } finally {
+            release?.();
           }
         })();
       },
@@ -145,22 +179,25 @@ export class ClientService {
   private checkTopics(topics: readonly string[]): string[] {
     if (topics.length === 0)
       throw statusError(grpc.status.INVALID_ARGUMENT, 'subscribe needs at least one topic');
-    const unique = [...new Set(topics)];
+    const unique = [
+      ...new Set(topics.map((t) => canonicalPrefix(t, this.ctx.config.maxTopicLength))),
+    ];
     if (unique.length > this.ctx.config.maxSubscriptions) {
       throw new LimitExceededError(
         'max-subscriptions',
         `${unique.length} topic prefixes requested, at most ${this.ctx.config.maxSubscriptions} per subscriber`
       );
     }
-    for (const t of unique) validateTopic(t, this.ctx.config.maxTopicLength);
     return unique;
   }
 
   private subscribe(call: SubscriberCall, req: SubscribeRequest__Output): Subscriber | undefined {
     const { config, router, metrics } = this.ctx;
+    let release: (() => void) | undefined;
     try {
       if (this.ctx.isDraining())
         throw statusError(grpc.status.UNAVAILABLE, 'node is shutting down');
+      release = this.admitStream(call.getPeer());
       const topics = this.checkTopics(req.topics ?? []);
       if (router.subscriberCount >= config.maxSubscribers) {
         throw new LimitExceededError(
@@ -180,6 +217,7 @@ export class ClientService {
         {
           policy,
           capacity,
+          capacitySource: req.queue_capacity > 0 ? 'queue_capacity' : 'subscriber-queue',
           maxBytes: config.subscriberQueueBytes,
           blockTimeoutMs: config.blockTimeoutMs,
         },
@@ -189,7 +227,9 @@ export class ClientService {
       router.addSubscriber(sub);
       this.open.set(sub, call);
       call.write({ ack: true, topics: [...sub.topics] });
+      const admitted = release;
       const cleanup = (): void => {
+        admitted();
         router.removeSubscriber(sub);
         this.open.delete(sub);
         sub.disconnect('subscriber went away');
@@ -207,9 +247,33 @@ export class ClientService {
       void this.writeLoop(sub, call);
       return sub;
     } catch (e) {
+      release?.();
       call.emit('error', this.reject(e));
       return undefined;
     }
+  }
+
+  /**
+   * Counts one more long-lived call on the connection `peer` (gRPC's `getPeer()`), or throws
+   * naming --max-streams-per-connection. Returns the idempotent release.
+   */
+  private admitStream(peer: string): () => void {
+    const max = this.ctx.config.maxStreamsPerConnection;
+    const n = this.streamsByConnection.get(peer) ?? 0;
+    if (n >= max)
+      throw new LimitExceededError(
+        'max-streams-per-connection',
+        `this connection already holds ${max} subscriptions and publish streams; open another connection`
+      );
+    this.streamsByConnection.set(peer, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.streamsByConnection.get(peer) ?? 1) - 1;
+      if (left <= 0) this.streamsByConnection.delete(peer);
+      else this.streamsByConnection.set(peer, left);
+    };
   }
 
   private async writeLoop(sub: Subscriber, call: SubscriberCall): Promise<void> {

@@ -3,16 +3,19 @@ import type { Logger } from '../config/index.js';
 import type { PeerFrame, PeerFrame__Output } from '../gen/broker/v1/PeerFrame.js';
 import {
   type EventRun,
+  PayloadValidator,
   type PeerSink,
   type PubSubObserver,
   type Router,
   RunQueue,
   TopicFilter,
   WaitTimeoutError,
-  validateTopic,
+  canonicalPrefix,
   withTimeout,
 } from '../pubsub/index.js';
 import { PeerProtocolError } from './errors.js';
+import { makeNonce, proveStream, verifyStream } from './peer-auth.js';
+import { peerIdFromCall } from './peer-identity.js';
 import { fromWireRun, toWireRun } from './wire-runs.js';
 
 /** Protocol version carried in Hello; a peer with another version is refused. */
@@ -38,6 +41,27 @@ export interface LinkSettings {
   /** Most prefixes a peer may announce. */
   readonly maxPeerTopics: number;
   readonly handshakeTimeoutMs: number;
+  /** Events from a peer are checked like events from a client (docs/pubsub.md). */
+  readonly maxMessageBytes: number;
+  readonly maxDepth: number;
+  /** How the remote side must prove its id (docs/security.md). */
+  readonly auth: PeerAuthPolicy;
+}
+
+/**
+ * How peers prove their ids. Both may apply: then both must hold. With neither, ids are only
+ * claimed (`--insecure-peers`, loopback only).
+ */
+export interface PeerAuthPolicy {
+  /** The cluster secret: each side answers the other's challenge with an HMAC. */
+  readonly secret: Uint8Array | undefined;
+  /** Mutual TLS: the remote certificate's `broker-peer://ID` SAN must name the Hello's id. */
+  readonly mtls: boolean;
+}
+
+/** True when a link's remote id is proven, not just claimed. */
+export function provesIdentity(auth: PeerAuthPolicy): boolean {
+  return auth.secret !== undefined || auth.mtls;
 }
 
 /** What a peer said about itself in Hello. */
@@ -81,6 +105,15 @@ export class PeerLink implements PeerSink {
   private raftWarned = false;
   /** Set synchronously on Hello: frames that follow it in the same read are legal. */
   private helloReceived = false;
+  /** Our challenge to the remote; its Hello must sign it. Set only with a cluster secret. */
+  private readonly nonce: Buffer | undefined;
+  /** The remote's challenge, which our Hello signs; received before its Hello, at most once. */
+  private remoteNonce: Buffer | undefined;
+  /** The id the remote gave in its challenge (the dialer signs for it before any Hello). */
+  private remoteServerId = '';
+  /** The dialer sends Hello once it holds the acceptor's challenge (when there is a secret). */
+  private helloSent = false;
+  private readonly validator: PayloadValidator;
 
   constructor(
     private readonly stream: LinkStream,
@@ -92,6 +125,8 @@ export class PeerLink implements PeerSink {
   ) {
     this.queue = new RunQueue(settings.queueEvents, settings.queueBytes, 'peer link queue');
     this.remoteAllowance = settings.credit;
+    this.nonce = settings.auth.secret !== undefined ? makeNonce() : undefined;
+    this.validator = new PayloadValidator(settings.maxMessageBytes, settings.maxDepth);
     this.closedPromise = new Promise((r) => (this.resolveClosed = r));
     stream.on('data', (f: PeerFrame__Output) => this.onFrame(f));
     stream.on('error', (e: Error) => this.close(`stream error: ${e.message}`, false));
@@ -109,15 +144,21 @@ export class PeerLink implements PeerSink {
   }
 
   /**
-   * Exchanges Hello: the dialer speaks first, the acceptor answers after checking. Rejects
-   * (and closes) on timeout or a bad Hello.
+   * Exchanges challenges (with a cluster secret: each side sends a fresh nonce first), then
+   * Hello: the dialer speaks first, the acceptor answers after checking the dialer's proof and
+   * `check`. Rejects (and closes) on timeout, a bad or unproven Hello, or a `check` problem.
    */
-  async handshake(check: (h: RemoteHello) => string | undefined): Promise<RemoteHello> {
+  async handshake(
+    check: (h: RemoteHello) => string | undefined | Promise<string | undefined>
+  ): Promise<RemoteHello> {
     const got = new Promise<RemoteHello>((resolve, reject) => {
       this.helloResolve = resolve;
       this.helloReject = reject;
     });
-    if (this.role === 'dialer') this.sendHello();
+    if (this.nonce !== undefined)
+      this.write({ challenge: { nonce: this.nonce, server_id: this.settings.localId } });
+    // Without a secret there is no challenge to wait for.
+    if (this.role === 'dialer' && this.nonce === undefined) this.sendHello();
     let hello: RemoteHello;
     try {
       hello = await withTimeout(got, this.settings.handshakeTimeoutMs, 'peer handshake');
@@ -128,7 +169,14 @@ export class PeerLink implements PeerSink {
       if ('cancel' in this.stream) this.stream.cancel();
       throw e;
     }
-    const problem = check(hello);
+    let problem: string | undefined;
+    try {
+      problem = await check(hello);
+    } catch (e) {
+      problem = `peer check failed: ${(e as Error).message}`;
+    }
+    if (this.closedReason !== undefined)
+      throw new PeerProtocolError(hello.peerId, this.closedReason);
     if (problem !== undefined) {
       this.goodbye(problem);
       this.close(problem, true);
@@ -222,14 +270,54 @@ export class PeerLink implements PeerSink {
   }
 
   private sendHello(): void {
+    if (this.helloSent) return;
+    this.helloSent = true;
+    const secret = this.settings.auth.secret;
+    const proof =
+      secret !== undefined && this.remoteNonce !== undefined
+        ? proveStream(secret, this.remoteNonce, this.settings.localId, this.remoteServerId)
+        : Buffer.alloc(0);
     this.write({
       hello: {
         peer_id: this.settings.localId,
         protocol_version: PROTOCOL_VERSION,
         incarnation: this.settings.incarnation,
         initial_credit: this.settings.credit,
+        proof,
       },
     });
+  }
+
+  private onChallenge(c: PeerFrame__Output['challenge']): void {
+    if (this.helloReceived || this.remoteNonce !== undefined)
+      throw new Error('unexpected challenge');
+    if (c === null || c === undefined || c.nonce.length !== 32 || c.server_id === '')
+      throw new Error('malformed challenge (needs a 32-byte nonce and the sender id)');
+    // A peer without a secret ignores challenges; the other side then refuses its Hello.
+    if (this.settings.auth.secret === undefined) return;
+    this.remoteNonce = Buffer.from(c.nonce);
+    this.remoteServerId = c.server_id;
+    if (this.role === 'dialer') this.sendHello();
+  }
+
+  /** Why the remote's Hello does not prove `id`, or undefined when it does. */
+  private unproven(id: string, proof: Buffer): string | undefined {
+    const { secret, mtls } = this.settings.auth;
+    if (secret !== undefined && this.nonce !== undefined) {
+      if (this.remoteNonce === undefined || this.remoteServerId !== id)
+        return 'sent no challenge for its own id before Hello';
+      if (proof.length === 0)
+        return 'sent no proof of its id (is the same --cluster-secret set there?)';
+      if (!verifyStream(secret, this.nonce, id, this.settings.localId, proof))
+        return 'did not prove its id (wrong cluster secret)';
+    }
+    if (mtls) {
+      const certId = peerIdFromCall(this.stream);
+      if (certId === undefined)
+        return `its certificate names no peer id (needs the URI SAN broker-peer://${id})`;
+      if (certId !== id) return `its certificate is for peer ${certId}`;
+    }
+    return undefined;
   }
 
   private goodbye(reason: string): void {
@@ -300,6 +388,8 @@ export class PeerLink implements PeerSink {
           this.creditWaiter?.();
           return;
         }
+        case 'challenge':
+          return this.onChallenge(f.challenge ?? null);
         case 'goodbye':
           this.log.log('info', 'peer said goodbye', {
             remote: this.peerId,
@@ -342,6 +432,8 @@ export class PeerLink implements PeerSink {
     const credit = Number(h.initial_credit);
     if (!Number.isSafeInteger(credit) || credit <= 0)
       throw new Error('Hello with no initial credit');
+    const problem = this.unproven(h.peer_id, h.proof);
+    if (problem !== undefined) throw new PeerProtocolError(h.peer_id, problem);
     this.helloReceived = true;
     this.credits = credit;
     const resolve = this.helloResolve;
@@ -362,6 +454,9 @@ export class PeerLink implements PeerSink {
     for (const r of runs) events += r.sizes.length;
     this.remoteAllowance -= events;
     if (this.remoteAllowance < 0) throw new Error('peer sent more events than it had credit for');
+    // A peer's events are checked like a publisher's: a subscriber never gets bytes that do
+    // not decode, whoever sent them (issue 10, defect 1).
+    for (const r of runs) this.validator.validate(r);
     this.inbound = this.inbound
       .then(() => this.router.deliverFromPeer(runs))
       .then(() => this.grant(events))
@@ -387,8 +482,10 @@ export class PeerLink implements PeerSink {
         `subscription update with ${topics.length} prefixes exceeds ${this.settings.maxPeerTopics}`
       );
     }
-    for (const t of topics) validateTopic(t, this.settings.maxTopicLength);
-    this.filterTopics = [...topics].sort();
-    this.filter.replace(topics);
+    const prefixes = [
+      ...new Set(topics.map((t) => canonicalPrefix(t, this.settings.maxTopicLength))),
+    ];
+    this.filterTopics = prefixes.sort();
+    this.filter.replace(prefixes);
   }
 }

@@ -6,7 +6,8 @@ import type { PeerFrame, PeerFrame__Output } from '../gen/broker/v1/PeerFrame.js
 import type { PubSubObserver, Router } from '../pubsub/index.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { type DialTarget, PeerResolver } from './discovery.js';
-import { type LinkSettings, PeerLink, type RemoteHello } from './peer-link.js';
+import { addressMismatch, remoteIp } from './peer-address.js';
+import { type LinkSettings, PeerLink, type RemoteHello, provesIdentity } from './peer-link.js';
 import { RECEIVE_WINDOW_BYTES } from './http2-window.js';
 import { loadProtos } from './proto.js';
 
@@ -73,6 +74,9 @@ export class PeerManager {
       maxTopicLength: config.maxTopicLength,
       maxPeerTopics: config.maxSubscriptions * config.maxSubscribers,
       handshakeTimeoutMs: 5000,
+      maxMessageBytes: config.maxMessageBytes,
+      maxDepth: config.maxDepth,
+      auth: { secret: config.clusterSecret, mtls: config.tls?.ca !== undefined },
     };
     router.onLocalFilterChange(() => this.scheduleAnnouncement());
   }
@@ -176,7 +180,7 @@ export class PeerManager {
       this.log
     );
     link
-      .handshake((h) => this.checkInbound(h))
+      .handshake((h) => this.checkInbound(h, call.getPeer()))
       .then((h) => this.register(link, h))
       .catch((e: unknown) =>
         this.log.log('debug', 'inbound link refused', { error: (e as Error).message })
@@ -198,17 +202,43 @@ export class PeerManager {
     }
   }
 
-  private checkInbound(h: RemoteHello): string | undefined {
+  /**
+   * Admits an inbound link whose Hello (already proven, see PeerLink) names `h.peerId`. With
+   * a static `--peers` list only those ids, connecting from their configured host, are
+   * admitted. A live link is replaced only by a newcomer that proved the same id: the
+   * dialing side opens a new link only after its end of the old one closed, so the old link
+   * is stale (its peer restarted, with a new incarnation, or re-dialed after a break this side
+   * has not noticed yet). A newcomer that merely claims the id (`--insecure-peers`) never
+   * replaces a live link; it is refused until keepalive has closed the old one.
+   */
+  private async checkInbound(h: RemoteHello, from: string): Promise<string | undefined> {
     if (h.peerId === this.config.id) return 'connected to itself';
     if (h.peerId > this.config.id)
       return `redundant link: ${this.config.id} dials ${h.peerId}, not the other way`;
+    if (this.config.peers.length > 0) {
+      const known = this.config.peers.find((p) => p.id === h.peerId);
+      if (known === undefined) return `peer ${h.peerId} is not in --peers`;
+      const ip = remoteIp(from);
+      if (ip === undefined) return `peer ${h.peerId}: cannot tell its address from ${from}`;
+      const mismatch = await addressMismatch(ip, known.address.host);
+      if (mismatch !== undefined) return `peer ${h.peerId} ${mismatch} (its --peers address)`;
+    }
+    const old = this.links.get(h.peerId);
+    if (old !== undefined && !old.isClosed && !provesIdentity(this.settings.auth))
+      return `a live link to peer ${h.peerId} exists and ids are not proven (--insecure-peers)`;
     return undefined;
   }
 
   private register(link: PeerLink, h: RemoteHello): void {
     const old = this.links.get(h.peerId);
-    if (old !== undefined && old !== link)
-      old.close('replaced by a new link from the same peer', true);
+    if (old !== undefined && old !== link) {
+      const why =
+        old.remote?.incarnation !== h.incarnation
+          ? 'the peer restarted'
+          : 'the peer re-dialed after a break';
+      this.log.log('info', 'replacing a stale peer link', { remote: h.peerId, why });
+      old.close(`replaced by a proven new link from the same peer (${why})`, true);
+    }
     this.links.set(h.peerId, link);
     this.router.addPeer(link);
     link.sendSubscriptions(this.router.localFilter.prefixes());

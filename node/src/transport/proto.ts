@@ -15,6 +15,7 @@ import {
   peerFrameDeserializer,
   peerFrameSerializer,
 } from './run-codec.js';
+import { strictDeserializers } from './strict-wire.js';
 
 /** Loader options matching scripts/gen-proto.sh, so the generated types describe the objects. */
 const LOADER_OPTIONS: protoLoader.Options = {
@@ -59,6 +60,9 @@ export function loadProtos(): AllProtos {
       includeDirs: [root],
     }
   );
+  // Strict checks first: the run codec's fallbacks (PeerFrame bodies other than envelopes)
+  // then go through them too.
+  strictDeserializers(def);
   useRunCodec(def);
   cached = grpc.loadPackageDefinition(def) as unknown as AllProtos;
   return cached;

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Delivery, Delivery__Output } from '../gen/broker/v1/Delivery.js';
 import type { EnvelopeBatch, EnvelopeBatch__Output } from '../gen/broker/v1/EnvelopeBatch.js';
 import type { EventRun, EventRun__Output } from '../gen/broker/v1/EventRun.js';
@@ -347,6 +348,9 @@ function readRun(r: Reader): EventRun__Output {
       case 1: {
         expectWire(wire, WIRE_LEN, 'EventRun.topic');
         const s = rr.len('EventRun.topic');
+        // Refused, not repaired with U+FFFD: a topic is what a subscriber matches on.
+        if (!isUtf8(rr.buf.subarray(s, rr.pos)))
+          throw new WireDecodeError('EventRun.topic: not valid UTF-8');
         topic = rr.buf.toString('utf8', s, rr.pos);
         break;
       }

@@ -1,5 +1,5 @@
 import type { EventRun as WireRun, EventRun__Output } from '../gen/broker/v1/EventRun.js';
-import { type EventRun, msToNs, nsToMs, validateTopic } from '../pubsub/index.js';
+import { type EventRun, canonicalTopic, msToNs, nsToMs } from '../pubsub/index.js';
 
 export type { WireRun };
 
@@ -22,7 +22,7 @@ export function fromWireRun(
   maxTopicLength: number,
   publishTimeMs?: number
 ): EventRun {
-  validateTopic(w.topic, maxTopicLength);
+  const topic = canonicalTopic(w.topic, maxTopicLength);
   const data = w.data ?? Buffer.alloc(0);
   const sizes = w.sizes ?? [];
   if (sizes.length === 0) throw new Error(`run for ${w.topic} has no events`);
@@ -32,7 +32,7 @@ export function fromWireRun(
     throw new Error(`run for ${w.topic}: sizes add up to ${sum} bytes but data has ${data.length}`);
   }
   return {
-    topic: w.topic,
+    topic,
     data,
     sizes,
     publishTimeMs: publishTimeMs ?? nsToMs(w.publish_time_unix_ns),

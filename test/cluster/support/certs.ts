@@ -3,7 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Paths of a generated CA and a certificate it signed (SAN 127.0.0.1/localhost, server+client use). */
+/**
+ * Paths of a generated CA and a certificate it signed (SANs 127.0.0.1, localhost and the
+ * peer id URI `broker-peer://<leaf name>`; server and client use).
+ */
 export interface CertSet {
   readonly ca: string;
   readonly cert: string;
@@ -34,12 +37,12 @@ export function makeCa(
     '-subj',
     `/CN=${name}`,
   ]);
-  writeFileSync(
-    join(dir, 'ext.cnf'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n'
-  );
   const leaf: Record<string, CertSet> = {};
   for (const l of leaves) {
+    writeFileSync(
+      join(dir, `${l}.cnf`),
+      `subjectAltName=IP:127.0.0.1,DNS:localhost,URI:broker-peer://${l}\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n`
+    );
     openssl(dir, ['req', ...ec, '-keyout', `${l}.key`, '-out', `${l}.csr`, '-subj', `/CN=${l}`]);
     openssl(dir, [
       'x509',
@@ -56,7 +59,7 @@ export function makeCa(
       '-days',
       '2',
       '-extfile',
-      'ext.cnf',
+      `${l}.cnf`,
     ]);
     leaf[l] = { ca: join(dir, 'ca.pem'), cert: join(dir, `${l}.pem`), key: join(dir, `${l}.key`) };
   }

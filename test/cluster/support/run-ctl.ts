@@ -11,7 +11,7 @@ export interface CtlResult {
 /** Runs the built brokerctl; kills it after `timeoutMs`. */
 export function runCtl(
   args: readonly string[],
-  stdin?: string,
+  stdin?: string | Buffer,
   timeoutMs = 20_000
 ): Promise<CtlResult> {
   return new Promise((resolve) => {

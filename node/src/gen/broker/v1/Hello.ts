@@ -7,6 +7,7 @@ export interface Hello {
   'protocol_version'?: (number);
   'incarnation'?: (string);
   'initial_credit'?: (number | string | Long);
+  'proof'?: (Buffer | Uint8Array | string);
 }
 
 export interface Hello__Output {
@@ -14,4 +15,5 @@ export interface Hello__Output {
   'protocol_version': (number);
   'incarnation': (string);
   'initial_credit': (string);
+  'proof': (Buffer);
 }

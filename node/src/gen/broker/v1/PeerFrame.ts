@@ -5,6 +5,7 @@ import type { EnvelopeBatch as _broker_v1_EnvelopeBatch, EnvelopeBatch__Output a
 import type { SubscriptionUpdate as _broker_v1_SubscriptionUpdate, SubscriptionUpdate__Output as _broker_v1_SubscriptionUpdate__Output } from '../../broker/v1/SubscriptionUpdate.js';
 import type { Credit as _broker_v1_Credit, Credit__Output as _broker_v1_Credit__Output } from '../../broker/v1/Credit.js';
 import type { Goodbye as _broker_v1_Goodbye, Goodbye__Output as _broker_v1_Goodbye__Output } from '../../broker/v1/Goodbye.js';
+import type { PeerChallenge as _broker_v1_PeerChallenge, PeerChallenge__Output as _broker_v1_PeerChallenge__Output } from '../../broker/v1/PeerChallenge.js';
 import type { RaftBatch as _broker_v1_RaftBatch, RaftBatch__Output as _broker_v1_RaftBatch__Output } from '../../broker/v1/RaftBatch.js';
 
 export interface PeerFrame {
@@ -13,8 +14,9 @@ export interface PeerFrame {
   'subscriptions'?: (_broker_v1_SubscriptionUpdate | null);
   'credit'?: (_broker_v1_Credit | null);
   'goodbye'?: (_broker_v1_Goodbye | null);
+  'challenge'?: (_broker_v1_PeerChallenge | null);
   'raft'?: (_broker_v1_RaftBatch | null);
-  'body'?: "hello"|"envelopes"|"subscriptions"|"credit"|"goodbye"|"raft";
+  'body'?: "hello"|"envelopes"|"subscriptions"|"credit"|"goodbye"|"challenge"|"raft";
 }
 
 export interface PeerFrame__Output {
@@ -23,6 +25,7 @@ export interface PeerFrame__Output {
   'subscriptions'?: (_broker_v1_SubscriptionUpdate__Output | null);
   'credit'?: (_broker_v1_Credit__Output | null);
   'goodbye'?: (_broker_v1_Goodbye__Output | null);
+  'challenge'?: (_broker_v1_PeerChallenge__Output | null);
   'raft'?: (_broker_v1_RaftBatch__Output | null);
-  'body'?: "hello"|"envelopes"|"subscriptions"|"credit"|"goodbye"|"raft";
+  'body'?: "hello"|"envelopes"|"subscriptions"|"credit"|"goodbye"|"challenge"|"raft";
 }
