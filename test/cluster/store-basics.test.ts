@@ -375,7 +375,13 @@ describe('faults', () => {
     const victim = 1;
     await mesh.nodes[victim]!.stop();
     rmSync(dataDir(ids[victim]!), { recursive: true, force: true });
-    await rpc[0]!.write('kv', [op.put(s('while-down'), c(1))]);
+    // A request forwarded to the stopped peer (a stale leader hint) fails "not applied": retry.
+    await waitFor(
+      () => rpc[0]!.write('kv', [op.put(s('while-down'), c(1))], 3000).then(() => true),
+      'a write while the victim is down',
+      30_000,
+      200
+    );
     await mesh.restart(victim);
     rpc[victim]!.close();
     rpc[victim] = new StoreRpc(mesh.nodes[victim]!.grpc);

@@ -6,8 +6,11 @@
 import { type Data, data } from '../data/index.js';
 import type { StoreEvent } from '../store/index.js';
 
-/** Subscribing to this prefix gets the events of every store. */
-export const STORE_EVENTS_PREFIX = '<$>/local/data/store-events';
+/**
+ * Subscribing to this prefix gets the events of every store. In the canonical form (leading
+ * `/`); Broker's form without it names the same topic (docs/pubsub.md).
+ */
+export const STORE_EVENTS_PREFIX = '/<$>/local/data/store-events';
 
 /** The topic of one store's events. */
 export function storeEventsTopic(store: string): string {

@@ -479,7 +479,8 @@ export function loadNodeConfig(
     throw new ConfigError('--reconnect-base-ms must not exceed --reconnect-max-ms');
   const dnsPort = v.get('peers-dns-port');
   const clusterSecret = loadClusterSecret(str(v, 'cluster-secret'), str(v, 'cluster-secret-file'));
-  if (str(v, 'data-dir') !== undefined && clusterSecret === undefined)
+  const dataDir = checkDataDir(str(v, 'data-dir'));
+  if (dataDir !== undefined && clusterSecret === undefined)
     throw new ConfigError(
       '--data-dir runs the replicated stores, whose peers prove their ids with the cluster secret: give --cluster-secret-file (or --cluster-secret, BROKER_CLUSTER_SECRET)'
     );
@@ -506,7 +507,7 @@ export function loadNodeConfig(
     dnsServers: ((v.get('dns-server') as string[] | undefined) ?? []).map((x) =>
       parseHostPort(x, '--dns-server')
     ),
-    dataDir: checkDataDir(str(v, 'data-dir')),
+    dataDir,
     tls:
       cert === undefined || key === undefined
         ? undefined
