@@ -3,7 +3,7 @@
  * peer (forwarding), batches, limits, bad requests, expiry, store events on the mesh, watch
  * resume, a killed leader, a restart from the WAL and a wiped data directory.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -19,6 +19,7 @@ import { StoreRpc, failureOf, op } from './support/store-rpc.js';
 import { waitFor } from './support/wait-for.js';
 
 const SECRET = 'store-basics-test-secret-0123456789';
+const ADMIN_TOKEN = 'store-basics-admin-token-0123456789';
 const ids = ['a', 'b', 'c'];
 let mesh: Mesh;
 let root: string;
@@ -56,6 +57,7 @@ async function leaderOf(group: string): Promise<number> {
 beforeAll(async () => {
   ensureBuilt();
   root = mkdtempSync(join(tmpdir(), 'store-basics-'));
+  writeFileSync(join(root, 'admin-token'), ADMIN_TOKEN + '\n');
   mesh = await startMesh(
     ids,
     [
@@ -71,6 +73,8 @@ beforeAll(async () => {
       '256',
       '--shutdown-timeout-ms',
       '5000',
+      '--admin-token-file',
+      join(root, 'admin-token'),
     ],
     { argsFor: (id) => ['--data-dir', dataDir(id)] }
   );
@@ -309,6 +313,34 @@ describe('expiry, events and watch', () => {
     expect(indexes.filter((i) => more.includes(i))).toEqual(more);
     expect(new Set(indexes).size).toBe(indexes.length);
     expect(indexes.every((i) => i > from)).toBe(true);
+  });
+});
+
+describe('admin token', () => {
+  it('calls that change the cluster need the token, on every peer; reads do not', async () => {
+    for (const r of rpc) {
+      const f = await r
+        .admin1('CreateStore', { name: 'guarded', replication_factor: 3 })
+        .then(() => undefined, failureOf);
+      expect(f?.code).toBe(grpc.status.UNAUTHENTICATED);
+      expect(f?.details).toMatch(/admin-token-file/);
+      const wrong = await r
+        .admin1('DrainMember', { id: 'a' }, 10_000, 'not-the-token-at-all')
+        .then(() => undefined, failureOf);
+      expect(wrong?.code).toBe(grpc.status.UNAUTHENTICATED);
+      await r.admin1('ClusterMap', {});
+    }
+    // With the token, through a peer that is probably not the meta leader (forwarded on).
+    const made = await rpc[2]!.admin1<{ name: string; replicas: string[] }>(
+      'CreateStore',
+      { name: 'guarded', replication_factor: 3 },
+      10_000,
+      ADMIN_TOKEN
+    );
+    expect(made.name).toBe('guarded');
+    expect(made.replicas).toHaveLength(3);
+    const m = await rpc[0]!.admin1<{ stores: { name: string }[] }>('ClusterMap', {});
+    expect(m.stores.map((x) => x.name)).toContain('guarded');
   });
 });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   type BrokerClient,
   BrokerClientError,
@@ -130,6 +131,12 @@ export const CTL_FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     help: 'name to verify in the node certificate instead of the host',
   },
+  {
+    name: 'admin-token-file',
+    kind: 'string',
+    env: 'BROKERCTL_ADMIN_TOKEN_FILE',
+    help: "file with the cluster's admin token (the node's --admin-token-file), for cluster commands that change it",
+  },
   ...STORE_FLAGS,
   ...CLUSTER_FLAGS,
   // The node's limits are its own flags; these let brokerctl go as far as the node does.
@@ -181,6 +188,7 @@ const GLOBAL_FLAGS = [
   'tls-cert',
   'tls-key',
   'tls-server-name',
+  'admin-token-file',
 ];
 
 /**
@@ -303,12 +311,22 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
       maxDepth: v.get('max-depth') as number,
       maxBytes: v.get('max-message-bytes') as number,
     };
+    const tokenFile = v.get('admin-token-file') as string | undefined;
+    let adminToken: string | undefined;
+    if (tokenFile !== undefined) {
+      try {
+        adminToken = readFileSync(tokenFile, 'utf8').replace(/[\r\n]+$/, '');
+      } catch (e) {
+        throw new CliError(`--admin-token-file ${tokenFile}: ${(e as Error).message}`, EXIT.usage);
+      }
+    }
     const makeClient = (): BrokerClient =>
       (client = connect({
         server: target,
         servers: others,
         limits,
         ...(tls !== undefined ? { tls } : {}),
+        ...(adminToken !== undefined ? { adminToken } : {}),
       }));
     switch (command) {
       case 'status':

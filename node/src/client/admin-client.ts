@@ -1,3 +1,4 @@
+import * as grpc from '@grpc/grpc-js';
 import type { BrokerAdminClient } from '../gen/broker/v1/BrokerAdmin.js';
 import type { ClusterMapResponse__Output } from '../gen/broker/v1/ClusterMapResponse.js';
 import type { DrainStatus__Output } from '../gen/broker/v1/DrainStatus.js';
@@ -231,6 +232,7 @@ function checkLimit(what: string, v: bigint | undefined): string {
 
 type Unary<Req, Res> = (
   req: Req,
+  metadata: grpc.Metadata,
   opts: { deadline: number },
   cb: (e: unknown, res?: Res) => void
 ) => unknown;
@@ -242,11 +244,16 @@ type Unary<Req, Res> = (
 export class AdminClient {
   private readonly timeoutMs: number;
 
+  /** `authorization` metadata for every call, when an admin token was given. */
+  private readonly metadata: grpc.Metadata;
+
   constructor(
     private readonly stub: BrokerAdminClient,
-    options: CallOptions = {}
+    options: CallOptions & { readonly token?: string } = {}
   ) {
     this.timeoutMs = checkTimeout(options.timeoutMs, DEFAULT_STORE_TIMEOUT_MS);
+    this.metadata = new grpc.Metadata();
+    if (options.token !== undefined) this.metadata.set('authorization', `Bearer ${options.token}`);
   }
 
   private call<Req, Res>(
@@ -263,7 +270,7 @@ export class AdminClient {
       return Promise.reject(new AdminArgumentError((e as Error).message, { cause: e }));
     }
     return new Promise((resolve, reject) => {
-      fn.call(this.stub, req, { deadline }, (e: unknown, res?: Res) =>
+      fn.call(this.stub, req, this.metadata, { deadline }, (e: unknown, res?: Res) =>
         e || res === undefined ? reject(adminError(what, e ?? 'no response', isRead)) : resolve(res)
       );
     });

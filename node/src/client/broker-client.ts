@@ -207,7 +207,10 @@ export class BrokerClient {
 
   /** The admin API (cluster map, members, groups, stores), on this client's connection. */
   get admin(): AdminClient {
-    return (this.adminClient ??= new AdminClient(adminStubOn(this.stub)));
+    return (this.adminClient ??= new AdminClient(
+      adminStubOn(this.stub),
+      this.options.adminToken !== undefined ? { token: this.options.adminToken } : {}
+    ));
   }
 
   close(): void {

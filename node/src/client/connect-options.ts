@@ -26,6 +26,8 @@ export interface ConnectOptions {
    * to use a node up to its limits; the node still checks with its own.
    */
   readonly limits?: Partial<DataLimits>;
+  /** Sent as `authorization: Bearer <token>` with admin calls (a node with --admin-token-file). */
+  readonly adminToken?: string;
 }
 
 /** Channel credentials and options for {@link ConnectOptions}. */

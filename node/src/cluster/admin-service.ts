@@ -3,6 +3,7 @@
  * answered from this peer's replica of the cluster map; changes are meta commands proposed
  * by the meta leader, so any peer forwards them there once.
  */
+import { timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { BrokerAdminHandlers } from '../gen/broker/v1/BrokerAdmin.js';
 import type { ClusterMapResponse } from '../gen/broker/v1/ClusterMapResponse.js';
@@ -56,13 +57,39 @@ function checkStore(name: unknown): string {
 
 type Handler<Req, Res> = (req: Req, md: grpc.Metadata) => Promise<Res>;
 
+/** Admin calls that only read; the others change the cluster and need the admin token. */
+const READ_ONLY = new Set(['ClusterMap', 'GetDrainStatus', 'GroupStatus']);
+
+/** Checks `authorization: Bearer <token>` in constant time; throws UNAUTHENTICATED. */
+function checkToken(token: string, md: grpc.Metadata, method: string): void {
+  const v = md.get('authorization')[0];
+  const got = Buffer.from(typeof v === 'string' ? v : '', 'utf8');
+  const want = Buffer.from(`Bearer ${token}`, 'utf8');
+  if (got.length !== want.length || !timingSafeEqual(got, want))
+    throw new ClusterRequestError(
+      grpc.status.UNAUTHENTICATED,
+      `${method} changes the cluster: this cluster's admin API needs its token (authorization: Bearer, --admin-token-file)`
+    );
+}
+
 export class AdminService {
-  constructor(private readonly cluster: ClusterManager) {}
+  constructor(
+    private readonly cluster: ClusterManager,
+    private readonly token: string | undefined
+  ) {}
 
   handlers(): BrokerAdminHandlers {
     const wrap =
-      <Req, Res>(_method: string, fn: Handler<Req, Res>) =>
+      <Req, Res>(method: string, fn: Handler<Req, Res>) =>
       (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>): void => {
+        if (this.token !== undefined && !READ_ONLY.has(method)) {
+          try {
+            checkToken(this.token, call.metadata, method);
+          } catch (e) {
+            cb(toGrpcError(e));
+            return;
+          }
+        }
         fn(call.request, call.metadata).then(
           (r) => cb(null, r),
           (e: unknown) => cb(toGrpcError(e))
@@ -292,7 +319,7 @@ export class AdminService {
         client[method]!,
         client,
         req,
-        this.cluster.calls.forwardMetadata(),
+        withAuthorization(this.cluster.calls.forwardMetadata(), md),
         FORWARD_TIMEOUT_MS
       )) as Res;
     } catch (e) {
@@ -359,7 +386,7 @@ export class AdminService {
       client.TransferLeadership,
       client,
       { group, to: r.to },
-      this.cluster.calls.forwardMetadata(),
+      withAuthorization(this.cluster.calls.forwardMetadata(), md),
       FORWARD_TIMEOUT_MS
     ) as Promise<GroupStatus>;
   }
@@ -405,6 +432,13 @@ export class AdminService {
       done: left === 0 && leaders === 0 && m.state === 'draining',
     };
   }
+}
+
+/** A forwarded call carries the caller's admin token on to the peer that runs it. */
+function withAuthorization(out: grpc.Metadata, from: grpc.Metadata): grpc.Metadata {
+  const v = from.get('authorization')[0];
+  if (typeof v === 'string') out.set('authorization', v);
+  return out;
 }
 
 export function storeToWire(s: StoreRecord): StoreMap {

@@ -2,6 +2,7 @@
  * The flags of the replicated stores (docs/stores.md). Stores run when `--data-dir` is given;
  * without it broker-node is a pub/sub peer only.
  */
+import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.js';
 import type { FlagSpec, FlagValues } from './options.js';
 
@@ -26,6 +27,8 @@ export interface StoreConfig {
   readonly maxPendingProposals: number;
   /** Test-only partition injection (a JSON file naming members to cut off). */
   readonly faultFile: string | undefined;
+  /** When set, admin calls that change the cluster need `authorization: Bearer <token>`. */
+  readonly adminToken: string | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -151,6 +154,11 @@ export const STORE_FLAGS: readonly Omit<FlagSpec, 'env'>[] = [
     help: 'writes in flight per store group before new ones get RESOURCE_EXHAUSTED',
   },
   {
+    name: 'admin-token-file',
+    kind: 'string',
+    help: 'file with a token (at least 16 characters) that admin calls changing the cluster must present',
+  },
+  {
     name: 'fault-file',
     kind: 'string',
     help: 'TEST ONLY: JSON file {"blocked":[ids]}; replication traffic with those members is dropped',
@@ -181,6 +189,19 @@ export function loadStoreConfig(v: FlagValues, peerCount: number): StoreConfig {
   // Default: 5 with five or more peers, 3 with three or four, else every peer.
   if (metaVoters === 0) metaVoters = peerCount >= 5 ? 5 : Math.min(3, peerCount);
   const faultFile = v.get('fault-file');
+  const tokenFile = v.get('admin-token-file');
+  let adminToken: string | undefined;
+  if (typeof tokenFile === 'string') {
+    try {
+      adminToken = readFileSync(tokenFile, 'utf8').replace(/[\r\n]+$/, '');
+    } catch (e) {
+      throw new ConfigError(`--admin-token-file ${tokenFile}: ${(e as Error).message}`);
+    }
+    if (adminToken.length < 16 || !/^[\x21-\x7e]+$/.test(adminToken))
+      throw new ConfigError(
+        `--admin-token-file ${tokenFile}: the token must be at least 16 printable ASCII characters without spaces`
+      );
+  }
   return {
     declaredStores: stores,
     replicationFactor: num(v, 'replication-factor'),
@@ -198,5 +219,6 @@ export function loadStoreConfig(v: FlagValues, peerCount: number): StoreConfig {
     watchHistory: num(v, 'watch-history'),
     maxPendingProposals: num(v, 'max-pending-proposals'),
     faultFile: typeof faultFile === 'string' ? faultFile : undefined,
+    adminToken,
   };
 }

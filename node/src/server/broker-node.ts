@@ -148,7 +148,7 @@ export class BrokerNode {
       );
       this.grpcServer.addService(
         protos.broker.v1.BrokerAdmin.service,
-        new AdminService(cluster).handlers()
+        new AdminService(cluster, config.store.adminToken).handlers()
       );
       // The replica host opens in start(); until then its streams are refused.
       let replication: ReturnType<ReplicationService['handlers']> | undefined;

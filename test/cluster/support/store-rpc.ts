@@ -68,13 +68,20 @@ export class StoreRpc {
     return x.found ? decodeData(x.value) : undefined;
   }
 
-  admin1<Res>(method: string, req: object, timeoutMs = 10_000): Promise<Res> {
+  admin1<Res>(method: string, req: object, timeoutMs = 10_000, token?: string): Promise<Res> {
     const c = this.admin as unknown as Record<
       string,
-      (r: object, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, v?: Res) => void) => void
+      (
+        r: object,
+        md: grpc.Metadata,
+        o: grpc.CallOptions,
+        cb: (e: grpc.ServiceError | null, v?: Res) => void
+      ) => void
     >;
+    const md = new grpc.Metadata();
+    if (token !== undefined) md.set('authorization', `Bearer ${token}`);
     return new Promise((resolve, reject) =>
-      c[method]!.call(this.admin, req, { deadline: Date.now() + timeoutMs }, (err, res) =>
+      c[method]!.call(this.admin, req, md, { deadline: Date.now() + timeoutMs }, (err, res) =>
         err ? reject(err) : resolve(res as Res)
       )
     );
