@@ -1,0 +1,14 @@
+/** The operator's client of the peers' BrokerAdmin API. */
+export {
+  AdminClient,
+  isUnimplemented,
+  OPERATOR_PEER_ID,
+  type AdminApi,
+  type AdminClientOptions,
+  type ClusterMap,
+  type DrainStatus,
+  type GroupStatus,
+  type GroupStatusResponse,
+  type StoreMap,
+} from './admin-client.js';
+export { AdminCallError } from './errors.js';
