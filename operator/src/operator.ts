@@ -226,8 +226,10 @@ export class Operator {
         this.metrics.errors.inc();
         const delay = this.queue.addRateLimited(key);
         // A conflict is someone else's newer write: retry quietly with the fresh object.
-        if (!isConflict((err as { cause?: unknown }).cause) && !isConflict(err))
+        if (!isConflict((err as { cause?: unknown }).cause) && !isConflict(err)) {
           this.log(`reconcile ${key} failed (retry in ${delay} ms): ${(err as Error).message}`);
+          await this.reconciler.reportError(ns, name, err as Error);
+        }
       } finally {
         if (timer !== undefined) clearTimeout(timer);
         end();

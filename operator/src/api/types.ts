@@ -92,7 +92,7 @@ export interface StoreStatus {
 }
 
 export interface OperationStatus {
-  readonly type: 'Create' | 'ScaleUp' | 'ScaleDown' | 'Roll' | 'Delete';
+  readonly type: 'Create' | 'ScaleUp' | 'ScaleDown' | 'Roll' | 'Recover' | 'Delete';
   readonly target: string;
   readonly progress: string;
   readonly startedAt: string;

@@ -104,7 +104,7 @@ export function desiredPeerService(names: ClusterNames, owner: V1OwnerReference)
       // Peers must find each other before they are Ready: readiness depends on the mesh.
       publishNotReadyAddresses: true,
       selector: selectorLabels(names.cluster),
-      ports: [{ name: 'grpc', port: GRPC_PORT, targetPort: 'grpc' }],
+      ports: [{ name: 'grpc', port: GRPC_PORT, targetPort: 'grpc', protocol: 'TCP' }],
     },
   };
 }
@@ -118,8 +118,8 @@ export function desiredClientService(names: ClusterNames, owner: V1OwnerReferenc
       type: 'ClusterIP',
       selector: selectorLabels(names.cluster),
       ports: [
-        { name: 'grpc', port: GRPC_PORT, targetPort: 'grpc' },
-        { name: 'http', port: HTTP_PORT, targetPort: 'http' },
+        { name: 'grpc', port: GRPC_PORT, targetPort: 'grpc', protocol: 'TCP' },
+        { name: 'http', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' },
       ],
     },
   };
@@ -269,8 +269,8 @@ export function desiredStatefulSet(
               env,
               envFrom: [{ configMapRef: { name: names.configMap } }],
               ports: [
-                { name: 'grpc', containerPort: GRPC_PORT },
-                { name: 'http', containerPort: HTTP_PORT },
+                { name: 'grpc', containerPort: GRPC_PORT, protocol: 'TCP' },
+                { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' },
               ],
               readinessProbe: {
                 httpGet: { path: '/readyz', port: 'http' },

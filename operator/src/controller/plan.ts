@@ -5,6 +5,7 @@
  * from memory: every decision here is re-derived from the cluster map and the pods.
  */
 import type { OperationStatus } from '../api/index.js';
+import { podOrdinal } from './names.js';
 import type { AdminView, Observed, PodView } from './observed.js';
 
 /** One admin or pod action; the reconcile runs at most one per pass. */
@@ -26,7 +27,8 @@ export type Action =
       readonly pod: string;
       readonly groups: readonly string[];
     }
-  | { readonly kind: 'deletePod'; readonly pod: string; readonly why: string };
+  | { readonly kind: 'deletePod'; readonly pod: string; readonly why: string }
+  | { readonly kind: 'deletePvc'; readonly pvc: string; readonly why: string };
 
 export interface Plan {
   /** spec.replicas of the StatefulSet to apply now. */
@@ -51,6 +53,20 @@ function outdated(o: Observed): PodView[] {
   const want = o.statefulSet?.status?.updateRevision;
   if (want === undefined || want === '') return [];
   return o.pods.filter((p) => p.revision !== undefined && p.revision !== want && !p.terminating);
+}
+
+/**
+ * What waiting for peers to be Ready is part of: the operation already shown (an operator
+ * restarted mid-operation keeps its name), else Create before the cluster was ever
+ * Available and Recover (a lost pod or volume coming back) after.
+ */
+function waitingType(o: Observed): OperationStatus['type'] {
+  const prev = o.cluster.status?.operation?.type;
+  if (prev === 'Create' || prev === 'ScaleUp' || prev === 'Recover') return prev;
+  const everAvailable = o.cluster.status?.conditions?.some(
+    (c) => c.type === 'Available' && c.status === 'True'
+  );
+  return everAvailable === true ? 'Recover' : 'Create';
 }
 
 /** Pure: the next step for an observed cluster whose spec is valid. */
@@ -120,6 +136,29 @@ export function plan(o: Observed): Plan {
     };
   }
 
+  // The volume of a peer removed by a scale down goes too: a later scale up must start that
+  // ordinal as a fresh peer, never on the data of a removed member.
+  for (const pvc of o.pvcs) {
+    const n = pvc.metadata?.name ?? '';
+    const ord = podOrdinal(o.names.statefulSet, n.replace(/^data-/, ''));
+    if (ord !== undefined && ord >= current && !o.pods.some((p) => p.ordinal === ord)) {
+      return {
+        statefulSetReplicas: current,
+        action: {
+          kind: 'deletePvc',
+          pvc: n,
+          why: `peer ${o.names.statefulSet}-${ord} was removed by a scale down`,
+        },
+        operation: {
+          type: 'ScaleDown',
+          target: `${desired} peers`,
+          progress: `deleting volume ${n}`,
+        },
+        blocked: undefined,
+      };
+    }
+  }
+
   // Scale up: the StatefulSet grows at once; each new peer joins as a learner, then is promoted.
   if (admin.kind === 'ok') {
     for (const p of ready) {
@@ -147,13 +186,13 @@ export function plan(o: Observed): Plan {
       }
     }
   }
-  if (desired > current || ready.length < desired) {
-    const type = desired > current ? ('ScaleUp' as const) : ('Create' as const);
+  const rolling = outdated(o).length > 0;
+  if (desired > current || (ready.length < desired && !rolling)) {
     return {
       statefulSetReplicas: desired,
       action: undefined,
       operation: {
-        type,
+        type: desired > current ? 'ScaleUp' : waitingType(o),
         target: `${desired} peers`,
         progress: `${ready.length}/${desired} peers ready`,
       },

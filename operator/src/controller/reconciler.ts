@@ -122,6 +122,32 @@ export class Reconciler {
     return { requeueAfterMs: busy ? ACTIVE_REQUEUE_MS : RESYNC_MS };
   }
 
+  /** Best effort: a failed reconcile is shown as Degraded (and an Event when it is new). */
+  async reportError(namespace: string, name: string, err: Error): Promise<void> {
+    try {
+      const bc = await this.deps.kube.getCluster(namespace, name);
+      if (bc === undefined) return;
+      const gen = bc.metadata.generation ?? 0;
+      const message = err.message.slice(0, 1000);
+      const old = bc.status?.conditions?.find((c) => c.type === 'Degraded');
+      await this.writeStatus(bc, {
+        conditions: setCondition(
+          bc.status?.conditions ?? [],
+          'Degraded',
+          'True',
+          'ReconcileError',
+          message,
+          gen,
+          this.now()
+        ),
+      });
+      if (old?.reason !== 'ReconcileError' || old.message !== message)
+        await this.event(bc, 'Warning', 'ReconcileError', message);
+    } catch {
+      // The API server itself is failing: the retry will report it.
+    }
+  }
+
   // --- phase: finalize -----------------------------------------------------------------
 
   private async finalize(bc: BrokerCluster): Promise<void> {
@@ -163,9 +189,13 @@ export class Reconciler {
         'PersistentVolumeClaims kept (reclaimPolicy Retain)'
       );
     }
+    // The status writes above changed the resourceVersion: the finalizer patch needs the
+    // current one (it is a compare-and-swap).
+    const fresh = await this.deps.kube.getCluster(bc.metadata.namespace, bc.metadata.name);
+    if (fresh === undefined) return;
     await this.deps.kube.setFinalizers(
-      bc,
-      finalizers.filter((f) => f !== FINALIZER)
+      fresh,
+      (fresh.metadata.finalizers ?? []).filter((f) => f !== FINALIZER)
     );
   }
 
@@ -348,6 +378,11 @@ export class Reconciler {
     action: Action,
     secret: Uint8Array
   ): Promise<void> {
+    if (action.kind === 'deletePvc') {
+      await this.deps.kube.deletePvc(o.names.namespace, action.pvc);
+      await this.event(bc, 'Normal', 'VolumeDeleted', `deleted ${action.pvc}: ${action.why}`);
+      return;
+    }
     if (action.kind === 'deletePod') {
       await this.deps.kube.deletePod(o.names.namespace, action.pod);
       await this.event(bc, 'Normal', 'PeerRestarted', `deleted pod ${action.pod}: ${action.why}`);
