@@ -30,10 +30,4 @@ export class OperatorMetrics {
     help: '1 while this replica holds the Lease and acts',
     registers: [this.registry],
   });
-  readonly adminCalls = new Counter({
-    name: 'broker_operator_admin_calls_total',
-    help: 'BrokerAdmin calls made, by method and result',
-    labelNames: ['method', 'result'] as const,
-    registers: [this.registry],
-  });
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { dumpYaml, loadAllYaml, loadYaml, type KubernetesObject } from '@kubernetes/client-node';
+import { dumpYaml, loadYaml, type KubernetesObject } from '@kubernetes/client-node';
 import { repoRoot } from '../kubelet/image-table.js';
 import { validateJsonSchema, type JsonSchema } from './json-schema.js';
 
@@ -53,7 +53,10 @@ export class ValuesSchemaError extends Error {
 }
 
 export interface Rendered {
+  /** Parsed by client-node, whose typed models rename some fields (CRD schemas): for reading. */
   readonly objects: KubernetesObject[];
+  /** Each manifest as rendered, in the same order as `objects`: for applying. */
+  readonly texts: string[];
   readonly yaml: string;
   readonly notes: string;
 }
@@ -90,8 +93,14 @@ export async function renderChart(
     ];
     const { stdout } = await run(chartRenderer(), args, { timeout: 30_000 });
     const notes = (await run(chartRenderer(), [...args, '--notes'], { timeout: 30_000 })).stdout;
-    const objects = loadAllYaml(stdout).filter((o): o is KubernetesObject => isObj(o));
-    return { objects, yaml: stdout, notes };
+    const texts = stdout
+      .split(/^---$/m)
+      .map((t) => t.trim())
+      .filter((t) => t.split('\n').some((l) => l.trim() !== '' && !l.startsWith('#')));
+    const objects = texts.map((t) => loadYaml<KubernetesObject>(t));
+    if (!objects.every((o) => isObj(o)))
+      throw new Error('chart-render printed a manifest that is not an object');
+    return { objects, texts, yaml: stdout, notes };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -14,7 +14,7 @@ import {
 } from '@kubernetes/client-node';
 import { waitFor } from '../harness/index.js';
 import { useCluster } from '../harness/jest-support.js';
-import { CHARTS, renderChart, ValuesSchemaError } from './chart-support.js';
+import { CHARTS, renderChart, ValuesSchemaError, type Rendered } from './chart-support.js';
 import { kubectl, startOperator, waitCondition, type OperatorProcess } from './operator-process.js';
 
 function ciValues(chart: string, file: string): Record<string, unknown> {
@@ -177,9 +177,16 @@ describe('installed on a real API server', () => {
     await operator?.stop();
   }, 30_000);
 
-  async function apply(objs: KubernetesObject[]): Promise<void> {
-    const file = path.join(fixture.cluster.dir, `apply-${Date.now()}.json`);
-    fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }));
+  /** Applies the manifests of `r` whose object passes `which`, as rendered. */
+  async function apply(
+    r: Rendered,
+    which: (o: KubernetesObject) => boolean = () => true
+  ): Promise<void> {
+    const file = path.join(fixture.cluster.dir, `apply-${Date.now()}.yaml`);
+    fs.writeFileSync(
+      file,
+      r.texts.filter((_, i) => which(r.objects[i] as KubernetesObject)).join('\n---\n')
+    );
     await kubectl(fixture.cluster, 'apply', '--server-side', '-f', file);
   }
 
@@ -195,8 +202,7 @@ describe('installed on a real API server', () => {
         { nodeSelector: { 'brokercluster.dev/no-such-node': 'true' } },
         { name: 'ops', namespace: 'ops' }
       );
-      const crds = r.objects.filter((o) => o.kind === 'CustomResourceDefinition');
-      await apply(crds);
+      await apply(r, (o) => o.kind === 'CustomResourceDefinition');
       await kubectl(
         fixture.cluster,
         'wait',
@@ -205,11 +211,10 @@ describe('installed on a real API server', () => {
         'crd/brokerclusters.brokercluster.dev'
       );
       await apply(
-        r.objects.filter(
-          (o) =>
-            o.kind !== 'CustomResourceDefinition' &&
-            o.metadata?.annotations?.['helm.sh/hook'] === undefined
-        )
+        r,
+        (o) =>
+          o.kind !== 'CustomResourceDefinition' &&
+          o.metadata?.annotations?.['helm.sh/hook'] === undefined
       );
       await kubectl(fixture.cluster, 'get', 'deployment/ops-broker-operator', '-n', 'ops');
 
@@ -252,7 +257,7 @@ describe('installed on a real API server', () => {
         { replicas: 3, storage: { size: '16Mi', reclaimPolicy: 'Delete' } },
         { name: 'demo', namespace: 'default' }
       );
-      await apply(cluster.objects);
+      await apply(cluster);
       await waitCondition(fixture.cluster.kubeConfig, 'demo', 'Available', 'True', 120_000);
       expect(operator.output()).not.toMatch(/forbidden/i);
       await kubectl(fixture.cluster, 'delete', 'bc/demo', '--wait=true', '--timeout=90s');
