@@ -81,6 +81,19 @@ describe('normalizeSpec', () => {
     expect(fieldOf(spec)).toBe(field);
   });
 
+  test('every example in examples/ is a valid spec', () => {
+    const dir = path.join(CRD_DIR, '..', '..', '..', 'examples');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const bc = loadYaml<{ kind: string; spec: unknown }>(
+        fs.readFileSync(path.join(dir, f), 'utf8')
+      );
+      expect([f, bc.kind]).toEqual([f, 'BrokerCluster']);
+      expect(() => normalizeSpec(bc.spec)).not.toThrow();
+    }
+  });
+
   test('a full spec is kept', () => {
     const s = normalizeSpec({
       replicas: 5,
