@@ -248,24 +248,27 @@ export class Reconciler {
     const kube = this.deps.kube;
     const owner = ownerReference(bc);
     const caps = await kube.capabilities();
-    await kube.apply(desiredServiceAccount(names, owner));
-    const secretData = await kube.ensureSecret(
-      {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: {
-          name: names.secret,
-          namespace: names.namespace,
-          labels: commonLabels(names.cluster),
-          ownerReferences: [owner],
+    // Independent objects: applied concurrently (each is one round trip).
+    const [secretData] = await Promise.all([
+      kube.ensureSecret(
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: {
+            name: names.secret,
+            namespace: names.namespace,
+            labels: commonLabels(names.cluster),
+            ownerReferences: [owner],
+          },
         },
-      },
-      clusterSecretData(randomBytes(32))
-    );
-    await kube.apply(desiredConfigMap(names, spec, owner));
-    await kube.apply(desiredPeerService(names, owner));
-    await kube.apply(desiredClientService(names, owner));
-    await kube.apply(desiredPdb(names, owner, caps.pdbVersion));
+        clusterSecretData(randomBytes(32))
+      ),
+      kube.apply(desiredServiceAccount(names, owner)),
+      kube.apply(desiredConfigMap(names, spec, owner)),
+      kube.apply(desiredPeerService(names, owner)),
+      kube.apply(desiredClientService(names, owner)),
+      kube.apply(desiredPdb(names, owner, caps.pdbVersion)),
+    ]);
     if (spec.metrics.serviceMonitor) {
       if (caps.serviceMonitor) await kube.apply(desiredServiceMonitor(names, owner));
       else if (bc.status?.observedGeneration !== bc.metadata.generation)

@@ -29,6 +29,8 @@ import {
 import { httpStatus, isConflict, isNotFound, KubeApiError } from './errors.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+/** How long a discovery answer is reused (a ServiceMonitor CRD installed later is seen then). */
+const CAPABILITIES_TTL_MS = 60_000;
 
 /** What the cluster serves, from discovery (read once per reconcile). */
 export interface Capabilities {
@@ -72,6 +74,8 @@ export class ClientKubeApi implements KubeApi {
   private readonly apps: AppsV1Api;
   private readonly custom: CustomObjectsApi;
   private readonly apis: ApisApi;
+  /** Discovery answer and when it was read: API groups change rarely, reconciles often. */
+  private caps: { value: Capabilities; at: number } | undefined;
 
   constructor(
     kubeConfig: KubeConfig,
@@ -224,6 +228,14 @@ export class ClientKubeApi implements KubeApi {
   }
 
   async capabilities(): Promise<Capabilities> {
+    if (this.caps !== undefined && Date.now() - this.caps.at < CAPABILITIES_TTL_MS)
+      return this.caps.value;
+    const value = await this.discover();
+    this.caps = { value, at: Date.now() };
+    return value;
+  }
+
+  private async discover(): Promise<Capabilities> {
     try {
       const groups = (await this.apis.getAPIVersions()).groups;
       const policy = groups.find((g) => g.name === 'policy');

@@ -345,6 +345,49 @@ fixture.test(
 );
 
 fixture.test(
+  'the active operator killed mid-roll: its successor resumes and finishes the roll',
+  async () => {
+    const coord = fixture.cluster.kubeConfig.makeApiClient(CoordinationV1Api);
+    const holder = async (): Promise<string | undefined> =>
+      (await coord.readNamespacedLease({ name: 'broker-operator', namespace: NS })).spec
+        ?.holderIdentity;
+    const active = operators.find((o) => o.identity === 'op-b') as OperatorProcess;
+    const successor = await startOperator(fixture.cluster, 'op-c');
+    operators.push(successor);
+    await patchBcSpec('demo', { image: 'broker-node:0.1.2' });
+    const image = (p: V1Pod): string | undefined => p.spec?.containers[0]?.image;
+    // Kill the acting operator once the roll is under way: one peer restarted, others not.
+    await waitFor(
+      'the roll to be half done',
+      async () => {
+        const ps = await pods('demo');
+        return (
+          ps.some((p) => image(p) === 'broker-node:0.1.2') &&
+          ps.some((p) => image(p) === 'broker-node:0.1.1')
+        );
+      },
+      { timeoutMs: 120_000, intervalMs: 100 }
+    );
+    await active.kill();
+    await waitFor('op-c to hold the Lease', async () => (await holder()) === 'op-c', {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    });
+    await waitCondition(
+      fixture.cluster.kubeConfig,
+      'demo',
+      'Available',
+      'True',
+      240_000,
+      (bc) => (bc.status?.operation ?? null) === null && bc.status?.readyReplicas === 3
+    );
+    const ps = await pods('demo');
+    expect(ps.map(image)).toEqual(['broker-node:0.1.2', 'broker-node:0.1.2', 'broker-node:0.1.2']);
+  },
+  360_000
+);
+
+fixture.test(
   'delete: the finalizer deletes the volumes (reclaimPolicy Delete)',
   async () => {
     // demo-3's volume went with the scale down: a removed peer never comes back on old data.
