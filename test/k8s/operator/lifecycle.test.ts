@@ -253,8 +253,63 @@ fixture.test(
     const ev = await reasons('demo');
     expect(ev).toContain('ScaleUp');
     expect(ev).toContain('ScaleDown');
+    // Below the replication factor: refused with a condition that says why; nothing shrinks.
+    await kubectl(fixture.cluster, 'scale', 'bc/demo', '--replicas=2');
+    const refused = await waitCondition(
+      fixture.cluster.kubeConfig,
+      'demo',
+      'Degraded',
+      'True',
+      30_000
+    );
+    expect(refused.status?.conditions?.find((c) => c.type === 'Degraded')?.message).toMatch(
+      /^spec\.replicationFactor: 3 replicas need at least that many peers, spec\.replicas is 2/
+    );
+    expect(
+      (await apps.readNamespacedStatefulSet({ name: 'demo', namespace: NS })).spec?.replicas
+    ).toBe(3);
+    await kubectl(fixture.cluster, 'scale', 'bc/demo', '--replicas=3');
+    await waitCondition(fixture.cluster.kubeConfig, 'demo', 'Available', 'True', 60_000);
   },
   300_000
+);
+
+fixture.test(
+  'a deleted pod and a lost volume come back; status shows Recover, then Available',
+  async () => {
+    const oldPvc = await core.readNamespacedPersistentVolumeClaim({
+      name: 'data-demo-2',
+      namespace: NS,
+    });
+    await kubectl(fixture.cluster, 'delete', 'pvc', 'data-demo-2', '--wait=false');
+    await kubectl(fixture.cluster, 'delete', 'pod', 'demo-2', '--wait=false');
+    await kubectl(fixture.cluster, 'delete', 'pod', 'demo-0', '--wait=false');
+    await waitFor(
+      'a fresh volume for demo-2',
+      async () => {
+        const pvc = await core.readNamespacedPersistentVolumeClaim({
+          name: 'data-demo-2',
+          namespace: NS,
+        });
+        return pvc.metadata?.uid !== oldPvc.metadata?.uid;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 }
+    );
+    // The operator saw the loss (an Event of the Recover operation) before it reports health again.
+    await waitFor('a Recover event', async () => (await reasons('demo')).includes('Recover'), {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    });
+    await waitCondition(
+      fixture.cluster.kubeConfig,
+      'demo',
+      'Available',
+      'True',
+      120_000,
+      (bc) => bc.status?.readyReplicas === 3 && (bc.status.operation ?? null) === null
+    );
+  },
+  240_000
 );
 
 fixture.test(
