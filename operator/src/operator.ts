@@ -53,12 +53,13 @@ export class Operator {
   ) {
     this.reconciler = new Reconciler({
       kube: new ClientKubeApi(kubeConfig, 'broker-operator'),
-      admin: (pod, secret) =>
+      admin: (pod, secret, tls) =>
         new AdminClient({
           address: `${pod.ip ?? pod.name}:${GRPC_PORT}`,
           serverId: pod.name,
           clusterSecret: secret,
           deadlineMs: config.adminDeadlineMs,
+          ...(tls === undefined ? {} : { tls }),
         }),
       log,
     });

@@ -84,9 +84,18 @@ export interface AdminClientOptions {
   /** The peer's member id (the HMAC proof names the callee). */
   readonly serverId: string;
   readonly clusterSecret: Uint8Array | undefined;
-  /** TLS roots; plaintext when undefined. */
-  readonly tlsCa?: Buffer;
+  /** TLS to the peer (the cluster's TLS Secret); plaintext when undefined. */
+  readonly tls?: AdminTls;
   readonly deadlineMs?: number;
+}
+
+/** TLS material from the cluster's TLS Secret (tls.crt/tls.key double as a client cert for mTLS). */
+export interface AdminTls {
+  readonly ca: Buffer | undefined;
+  readonly cert: Buffer | undefined;
+  readonly key: Buffer | undefined;
+  /** The name the peer's certificate is checked against (its pod DNS name), not its IP. */
+  readonly serverName: string;
 }
 
 /** One peer's BrokerAdmin over gRPC. */
@@ -96,11 +105,16 @@ export class AdminClient implements AdminApi {
 
   constructor(private readonly options: AdminClientOptions) {
     const Ctor = adminProto().broker.v1.BrokerAdmin;
+    const tls = options.tls;
     const creds =
-      options.tlsCa === undefined
+      tls === undefined
         ? grpc.credentials.createInsecure()
-        : grpc.credentials.createSsl(options.tlsCa);
-    this.client = new Ctor(options.address, creds);
+        : grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
+    this.client = new Ctor(
+      options.address,
+      creds,
+      tls === undefined ? {} : { 'grpc.ssl_target_name_override': tls.serverName }
+    );
     this.deadlineMs = options.deadlineMs ?? 5_000;
   }
 

@@ -4,6 +4,7 @@ export {
   isUnimplemented,
   OPERATOR_PEER_ID,
   type AdminApi,
+  type AdminTls,
   type AdminClientOptions,
   type ClusterMap,
   type DrainStatus,

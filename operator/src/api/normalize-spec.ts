@@ -244,6 +244,15 @@ export function normalizeSpec(raw: unknown): BrokerClusterSpec {
       ...(tols === undefined ? {} : { tolerations: tols }),
       ...(affinity === undefined ? {} : { affinity }),
     },
+    failover: {
+      replaceAfterSeconds: int(
+        obj(raw.failover, 'spec.failover').replaceAfterSeconds,
+        'spec.failover.replaceAfterSeconds',
+        30,
+        604_800,
+        600
+      ),
+    },
     paused: bool(raw.paused, 'spec.paused', false),
   };
 }

@@ -60,6 +60,7 @@ export interface BrokerClusterSpec {
     readonly tolerations?: readonly Toleration[];
     readonly affinity?: Readonly<Record<string, unknown>>;
   };
+  readonly failover: { readonly replaceAfterSeconds: number };
   readonly paused: boolean;
 }
 

@@ -19,6 +19,8 @@ export interface PodView {
   /** controller-revision-hash label: the StatefulSet revision the pod was made from. */
   readonly revision: string | undefined;
   readonly ip: string | undefined;
+  /** When it last turned not Ready (ms since the epoch); undefined while Ready or unknown. */
+  readonly notReadySince: number | undefined;
 }
 
 export interface Observed {
@@ -35,4 +37,6 @@ export interface Observed {
   readonly admin: AdminView;
   /** GroupStatus of each pod that answered, by pod name (read only while rolling). */
   readonly groups: ReadonlyMap<string, GroupStatusResponse>;
+  /** The operator's clock when this was observed (ms since the epoch). */
+  readonly now: number;
 }

@@ -28,7 +28,8 @@ export type Action =
       readonly groups: readonly string[];
     }
   | { readonly kind: 'deletePod'; readonly pod: string; readonly why: string }
-  | { readonly kind: 'deletePvc'; readonly pvc: string; readonly why: string };
+  | { readonly kind: 'deletePvc'; readonly pvc: string; readonly why: string }
+  | { readonly kind: 'replacePeer'; readonly pod: string; readonly why: string };
 
 export interface Plan {
   /** spec.replicas of the StatefulSet to apply now. */
@@ -186,6 +187,35 @@ export function plan(o: Observed): Plan {
       }
     }
   }
+  // A peer down longer than spec.failover.replaceAfterSeconds is replaced by a fresh one, so
+  // every store gets back to its replication factor (only with the admin API: removing the
+  // member is what lets the cluster place its replicas elsewhere).
+  if (admin.kind === 'ok') {
+    const limit = spec.failover.replaceAfterSeconds * 1000;
+    for (const p of o.pods) {
+      const state = memberState(admin, p.name);
+      if (p.ready || p.terminating || p.notReadySince === undefined) continue;
+      if (state === undefined || state === STATE_REMOVED) continue;
+      const down = o.now - p.notReadySince;
+      if (down > limit && ready.length >= Math.floor(spec.replicationFactor / 2) + 1) {
+        return {
+          statefulSetReplicas: desired,
+          action: {
+            kind: 'replacePeer',
+            pod: p.name,
+            why: `not Ready for ${Math.round(down / 1000)} s (limit ${spec.failover.replaceAfterSeconds} s)`,
+          },
+          operation: {
+            type: 'Recover',
+            target: `${desired} peers`,
+            progress: `replacing ${p.name}`,
+          },
+          blocked: undefined,
+        };
+      }
+    }
+  }
+
   const rolling = outdated(o).length > 0;
   if (desired > current || (ready.length < desired && !rolling)) {
     return {

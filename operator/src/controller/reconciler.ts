@@ -6,7 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
-import { isUnimplemented, type AdminApi, type GroupStatusResponse } from '../admin/index.js';
+import {
+  isUnimplemented,
+  type AdminApi,
+  type AdminTls,
+  type GroupStatusResponse,
+} from '../admin/index.js';
 import {
   FINALIZER,
   InvalidSpecError,
@@ -46,7 +51,11 @@ import type { AdminView, Observed, PodView } from './observed.js';
 import { health, plan, type Action, type Plan } from './plan.js';
 
 /** Makes an admin client for one pod (its IP and member id); closed after the reconcile. */
-export type AdminFactory = (pod: PodView, clusterSecret: Uint8Array | undefined) => AdminApi;
+export type AdminFactory = (
+  pod: PodView,
+  clusterSecret: Uint8Array | undefined,
+  tls: AdminTls | undefined
+) => AdminApi;
 
 export interface ReconcilerDeps {
   readonly kube: KubeApi;
@@ -69,12 +78,25 @@ function podReady(p: V1Pod): boolean {
   return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
+function notReadySince(p: V1Pod): number | undefined {
+  const c = p.status?.conditions?.find((x) => x.type === 'Ready');
+  if (c === undefined || c.status === 'True' || c.lastTransitionTime === undefined)
+    return undefined;
+  const t = new Date(c.lastTransitionTime).getTime();
+  return Number.isFinite(t) ? t : undefined;
+}
+
 function shortState(state: string): string {
   return state.replace(/^MEMBER_STATE_/, '').toLowerCase();
 }
 
 export class Reconciler {
   private readonly now: () => Date;
+  /** TLS material for admin calls of the reconcile in progress, per cluster key. */
+  private readonly tlsByCluster = new Map<
+    string,
+    { secret: string; data: Record<string, string> }
+  >();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -82,7 +104,10 @@ export class Reconciler {
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
     const bc = await this.deps.kube.getCluster(namespace, name);
-    if (bc === undefined) return { requeueAfterMs: undefined }; // deleted: owner refs clean up
+    if (bc === undefined) {
+      this.tlsByCluster.delete(`${namespace}/${name}`);
+      return { requeueAfterMs: undefined }; // deleted: owner references clean up
+    }
     if (bc.metadata.deletionTimestamp !== undefined) {
       await this.finalize(bc);
       return { requeueAfterMs: undefined };
@@ -321,10 +346,12 @@ export class Reconciler {
         terminating: p.metadata?.deletionTimestamp !== undefined,
         revision: p.metadata?.labels?.['controller-revision-hash'],
         ip: p.status?.podIP,
+        notReadySince: notReadySince(p),
       });
     }
     pods.sort((a, b) => a.ordinal - b.ordinal);
-    const admin = await this.adminView(pods, secret);
+    await this.loadTls(names, spec);
+    const admin = await this.adminView(names, pods, secret);
     const groups = new Map<string, GroupStatusResponse>();
     const want = sts?.status?.updateRevision;
     const stale = pods.filter(
@@ -332,7 +359,7 @@ export class Reconciler {
     );
     const next = stale.sort((a, b) => b.ordinal - a.ordinal)[0];
     if (admin.kind === 'ok' && next !== undefined && next.ip !== undefined) {
-      const client = this.deps.admin(next, secret);
+      const client = this.deps.admin(next, secret, this.adminTls(names, next));
       try {
         groups.set(next.name, await client.groupStatus(''));
       } catch (err) {
@@ -352,15 +379,41 @@ export class Reconciler {
       pvcs,
       admin,
       groups,
+      now: this.now().getTime(),
     };
   }
 
-  private async adminView(pods: readonly PodView[], secret: Uint8Array): Promise<AdminView> {
+  private async loadTls(names: ClusterNames, spec: BrokerClusterSpec): Promise<void> {
+    const key = `${names.namespace}/${names.cluster}`;
+    if (!spec.tls.enabled || spec.tls.secretName === undefined) {
+      this.tlsByCluster.delete(key);
+      return;
+    }
+    const data = (await this.deps.kube.getSecretData(names.namespace, spec.tls.secretName)) ?? {};
+    this.tlsByCluster.set(key, { secret: spec.tls.secretName, data });
+  }
+
+  private adminTls(names: ClusterNames, pod: PodView): AdminTls | undefined {
+    const t = this.tlsByCluster.get(`${names.namespace}/${names.cluster}`);
+    if (t === undefined) return undefined;
+    const b = (k: string): Buffer | undefined => {
+      const v = t.data[k];
+      return v === undefined ? undefined : Buffer.from(v, 'base64');
+    };
+    const host = memberAddress(names, pod.name).replace(/:\d+$/, '');
+    return { ca: b('ca.crt'), cert: b('tls.crt'), key: b('tls.key'), serverName: host };
+  }
+
+  private async adminView(
+    names: ClusterNames,
+    pods: readonly PodView[],
+    secret: Uint8Array
+  ): Promise<AdminView> {
     const candidates = pods.filter((p) => p.ready && !p.terminating && p.ip !== undefined);
     if (candidates.length === 0) return { kind: 'unreachable', reason: 'no Ready peer to ask' };
     let last = '';
     for (const p of candidates) {
-      const client = this.deps.admin(p, secret);
+      const client = this.deps.admin(p, secret, this.adminTls(names, p));
       try {
         return { kind: 'ok', map: await client.clusterMap(), via: p.name };
       } catch (err) {
@@ -381,6 +434,21 @@ export class Reconciler {
     action: Action,
     secret: Uint8Array
   ): Promise<void> {
+    if (action.kind === 'replacePeer') {
+      const via = o.pods.find((p) => p.ready && !p.terminating);
+      if (via === undefined) return;
+      const client = this.deps.admin(via, secret, this.adminTls(o.names, via));
+      try {
+        // Its replicas are re-created elsewhere by the cluster; the pod starts over empty.
+        await client.removeMember(action.pod, true);
+      } finally {
+        client.close();
+      }
+      await this.deps.kube.deletePvc(o.names.namespace, `data-${action.pod}`);
+      await this.deps.kube.deletePod(o.names.namespace, action.pod);
+      await this.event(bc, 'Warning', 'PeerReplaced', `${action.pod}: ${action.why}`);
+      return;
+    }
     if (action.kind === 'deletePvc') {
       await this.deps.kube.deletePvc(o.names.namespace, action.pvc);
       await this.event(bc, 'Normal', 'VolumeDeleted', `deleted ${action.pvc}: ${action.why}`);
@@ -396,7 +464,7 @@ export class Reconciler {
     const target =
       action.kind === 'transferLeadership' ? o.pods.find((p) => p.name === action.pod) : via;
     if (target === undefined) return;
-    const client = this.deps.admin(target, secret);
+    const client = this.deps.admin(target, secret, this.adminTls(o.names, target));
     try {
       switch (action.kind) {
         case 'addMember':

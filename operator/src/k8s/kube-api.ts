@@ -53,6 +53,8 @@ export interface KubeApi {
     obj: KubernetesObject,
     data: Record<string, string>
   ): Promise<Record<string, string>>;
+  /** A Secret's data (base64 values), or undefined when it does not exist. */
+  getSecretData(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   getStatefulSet(namespace: string, name: string): Promise<V1StatefulSet | undefined>;
   listPods(namespace: string, selector: string): Promise<V1Pod[]>;
   listPvcs(namespace: string, selector: string): Promise<V1PersistentVolumeClaim[]>;
@@ -141,6 +143,18 @@ export class ClientKubeApi implements KubeApi {
       if (isConflict(err))
         return (await this.core.readNamespacedSecret({ name, namespace })).data ?? {};
       return wrap(`create Secret ${namespace}/${name}`, err);
+    }
+  }
+
+  async getSecretData(
+    namespace: string,
+    name: string
+  ): Promise<Record<string, string> | undefined> {
+    try {
+      return (await this.core.readNamespacedSecret({ name, namespace })).data ?? {};
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      return wrap(`get Secret ${namespace}/${name}`, err);
     }
   }
 

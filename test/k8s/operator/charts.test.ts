@@ -2,8 +2,11 @@
 // chart-render, Go text/template + sprig), their schemas refusing bad values, and what they
 // render applied to a real API server, where the operator they install (run with the chart's
 // own ServiceAccount token, so its RBAC is what is tested) reconciles a cluster.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import {
   CoreV1Api,
   KubeConfig,
@@ -14,8 +17,17 @@ import {
 } from '@kubernetes/client-node';
 import { waitFor } from '../harness/index.js';
 import { useCluster } from '../harness/jest-support.js';
-import { CHARTS, renderChart, ValuesSchemaError, type Rendered } from './chart-support.js';
+import {
+  chartRenderer,
+  CHARTS,
+  renderChart,
+  ValuesSchemaError,
+  type Rendered,
+} from './chart-support.js';
+import { repoRoot } from '../kubelet/image-table.js';
 import { kubectl, startOperator, waitCondition, type OperatorProcess } from './operator-process.js';
+
+const run = promisify(execFile);
 
 function ciValues(chart: string, file: string): Record<string, unknown> {
   return loadYaml<Record<string, unknown>>(
@@ -42,6 +54,42 @@ async function schemaProblems(chart: string, values: Record<string, unknown>): P
   }
   return [];
 }
+
+describe('chart-render', () => {
+  test('is cached: a second build-chart-renderer.sh run does nothing', async () => {
+    const bin = chartRenderer();
+    const before = fs.statSync(bin).mtimeMs;
+    const { stdout } = await run(
+      'bash',
+      [path.join(repoRoot(), 'test/k8s/setup/build-chart-renderer.sh')],
+      {
+        timeout: 60_000,
+      }
+    );
+    expect(stdout).toContain(`cached: ${bin}`);
+    expect(fs.statSync(bin).mtimeMs).toBe(before);
+  });
+
+  test('a template error names the template', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-bad-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'templates'));
+      fs.writeFileSync(path.join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: bad\nversion: 0.0.1\n');
+      fs.writeFileSync(
+        path.join(dir, 'templates', 'x.yaml'),
+        '{{ required "x.name is required" .Values.x }}\n'
+      );
+      const err = await run(chartRenderer(), ['--chart', dir]).then(
+        () => undefined,
+        (e: unknown) => e as { stderr: string; code: number }
+      );
+      expect(err?.code).toBe(2);
+      expect(err?.stderr).toMatch(/bad\/templates\/x\.yaml.*x\.name is required/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('broker-operator chart', () => {
   test('defaults: CRD, least-privilege RBAC, two replicas with leader election, test hook', async () => {

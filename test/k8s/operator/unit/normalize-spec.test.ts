@@ -77,6 +77,7 @@ describe('normalizeSpec', () => {
     ],
     [{ podTemplate: { affinity: [] } }, 'spec.podTemplate.affinity'],
     [{ paused: 1 }, 'spec.paused'],
+    [{ failover: { replaceAfterSeconds: 5 } }, 'spec.failover.replaceAfterSeconds'],
   ])('%j is refused naming %s', (spec, field) => {
     expect(fieldOf(spec)).toBe(field);
   });

@@ -47,6 +47,7 @@ function pod(ordinal: number, opts: Partial<PodView> = {}): PodView {
     terminating: false,
     revision: 'r1',
     ip: `10.0.0.${ordinal + 2}`,
+    notReadySince: undefined,
     ...opts,
   };
 }
@@ -81,8 +82,11 @@ function observed(o: {
     pvcs: [],
     admin: o.admin,
     groups: o.groups ?? new Map(),
+    now: NOW,
   };
 }
+
+const NOW = Date.parse('2026-12-02T12:00:00Z');
 
 const three = [pod(0), pod(1), pod(2)];
 const active3 = { 'demo-0': 'ACTIVE', 'demo-1': 'ACTIVE', 'demo-2': 'ACTIVE' } as const;
@@ -234,6 +238,53 @@ describe('failover', () => {
       target: '3 peers',
       progress: '2/3 peers ready',
     });
+  });
+});
+
+describe('failover: a peer down too long is replaced', () => {
+  const down = (s: number) => pod(2, { ready: false, notReadySince: NOW - s * 1000 });
+  test('after spec.failover.replaceAfterSeconds it is removed and started over', () => {
+    const o = observed({
+      spec: { replicas: 3, failover: { replaceAfterSeconds: 60 } },
+      stsReplicas: 3,
+      pods: [pod(0), pod(1), down(61)],
+      admin: map(active3),
+    });
+    expect(plan(o)).toMatchObject({
+      action: { kind: 'replacePeer', pod: 'demo-2' },
+      operation: { type: 'Recover' },
+    });
+  });
+  test('not before, not without a quorum of Ready peers, not without the admin API', () => {
+    const spec = { replicas: 3, failover: { replaceAfterSeconds: 60 } };
+    expect(
+      plan(
+        observed({ spec, stsReplicas: 3, pods: [pod(0), pod(1), down(59)], admin: map(active3) })
+      ).action
+    ).toBeUndefined();
+    const two = [pod(0), pod(1, { ready: false, notReadySince: NOW - 120_000 }), down(120)];
+    expect(
+      plan(observed({ spec, stsReplicas: 3, pods: two, admin: map(active3) })).action
+    ).toBeUndefined();
+    expect(
+      plan(
+        observed({
+          spec,
+          stsReplicas: 3,
+          pods: [pod(0), pod(1), down(600)],
+          admin: { kind: 'unsupported' },
+        })
+      ).action
+    ).toBeUndefined();
+  });
+  test('the fresh peer then joins again as a learner', () => {
+    const o = observed({
+      spec: { replicas: 3 },
+      stsReplicas: 3,
+      pods: three,
+      admin: map({ 'demo-0': 'ACTIVE', 'demo-1': 'ACTIVE' }),
+    });
+    expect(plan(o).action).toEqual({ kind: 'addMember', id: 'demo-2', pod: 'demo-2' });
   });
 });
 
