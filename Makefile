@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.install-stamp
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help deps proto build lint test test-unit test-raft fuzz-raft test-sim test-cluster test-k8s test-operator sim bench-raft bench-pubsub bench-data bench-operator run k8s-bin chart-render dev-cluster clean
+.PHONY: help deps proto build lint test test-unit test-raft fuzz-raft test-sim test-cluster test-k8s test-operator sim bench-raft bench-pubsub bench-data bench-store bench-operator run k8s-bin chart-render dev-cluster clean
 
 help: ## show this help
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,7 +57,7 @@ bench-pubsub: build ## benchmark: pub/sub throughput and latency across real bro
 	node dist/bench/pubsub-bench.js $(ARGS)
 
 test-unit: deps ## run only the pure unit and scripted tests
-	npm test -- test/raft test/storage test/lincheck test/data test/pubsub
+	npm test -- test/raft test/storage test/lincheck test/data test/pubsub test/store test/cluster-map test/replication test/client-store
 
 test-raft: deps ## run only the Raft library tests (paper sections, golden scripts, randomized)
 	npm test -- test/raft
@@ -74,6 +74,9 @@ sim: build ## run the Raft simulation: make sim ARGS="--nodes 5 --seeds 1000 --s
 bench-raft: build ## benchmark: 3-node Raft over in-memory transport with the on-disk WAL, then idle-group cost
 	node dist/bench/raft-bench.js $(ARGS)
 	node dist/bench/raft-idle-groups.js
+
+bench-store: build ## benchmark: 3-replica store on loopback (fsync on), put/get/put_unique ops/s and p50/p99/p99.9 vs etcd
+	node dist/bench/store-bench.js $(ARGS)
 
 bench-data: build ## benchmark: binary codec encode/decode/validate of a conn-log vector
 	node dist/bench/data-bench.js $(ARGS)

@@ -20,8 +20,9 @@ export default tseslint.config(
     },
   },
   {
-    // The Raft core is a pure state machine: no clocks, no randomness, no I/O.
-    files: ['node/src/raft/**/*.ts'],
+    // The Raft core and the replicated state machines (cluster map, stores) are pure: every
+    // replica must compute the same thing from the same log, so no clocks, randomness or I/O.
+    files: ['node/src/raft/**/*.ts', 'node/src/cluster/map/**/*.ts', 'node/src/store/**/*.ts'],
     rules: {
       'no-restricted-properties': [
         'error',

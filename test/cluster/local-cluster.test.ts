@@ -33,8 +33,17 @@ describe('make run (local-cluster)', () => {
     expect(out.match(/c received \/demo\/conn \{"@data-type":"vector"/g)).toHaveLength(3);
     expect(out).toMatch(/a received \/demo\/alert \{"@data-type":"string","data":"hello from b"\}/);
     expect(out.match(/metrics http:\/\/127\.0\.0\.1:\d+\/metrics/g)).toHaveLength(3);
+    // The store: written through a, read through b; the leader's peer killed, the store still
+    // answers through the other two (3 + 1 = 4), and the restarted peer catches up.
+    expect(out).toMatch(
+      /store demo: get 10\.0\.0\.1 through b -> \{"@data-type":"string","data":"web-1"\}/
+    );
+    expect(out).toMatch(
+      /store demo: with [abc] down, increment through [abc] and get through [abc] -> \{"@data-type":"count","data":4\}/
+    );
+    expect(out).toMatch(/store demo: [abc] is back and serves the store from its own replica/);
     expect(out).toMatch(/peers exited with 0, 0, 0/);
-  }, 60_000);
+  }, 120_000);
 
   it('keeps running until interrupted, then stops the peers cleanly', async () => {
     const run = start([]);

@@ -12,6 +12,19 @@ import {
 import { validateTopic } from '../pubsub/index.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { peersJson, peersTable, statusJson, statusText } from './output.js';
+import {
+  CLUSTER_FLAGS,
+  CLUSTER_USAGE,
+  checkClusterFlags,
+  runClusterCommand,
+} from './cluster-commands.js';
+import {
+  STORE_FLAGS,
+  STORE_USAGE,
+  checkStoreFlags,
+  runStoreCommand,
+  runStores,
+} from './store-commands.js';
 
 /** Where brokerctl writes; injectable so it can run in-process. */
 export interface CliIo {
@@ -30,7 +43,10 @@ commands:
   sub TOPIC...          print each message as one JSON object per line until interrupted or --count
   status                the node's status
   peers                 the node's peers
-exit codes: 0 ok, 1 refused by the node, 2 bad usage or input, 3 node unreachable, 4 subscription ended by the node`;
+${STORE_USAGE}
+${CLUSTER_USAGE}
+exit codes: 0 ok, 1 refused by the node, 2 bad usage or input, 3 node unreachable, 4 subscription ended by the node,
+  5 outcome unknown (a write that may or may not have taken effect)`;
 
 export const CTL_FLAGS: readonly FlagSpec[] = [
   {
@@ -94,6 +110,8 @@ export const CTL_FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     help: 'name to verify in the node certificate instead of the host',
   },
+  ...STORE_FLAGS,
+  ...CLUSTER_FLAGS,
 ];
 
 const UNAVAILABLE = 14;
@@ -129,10 +147,16 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
     const v = parsed.values;
     const [command, ...args] = parsed.positionals;
     if (command === undefined) throw new CliError(`no command given\n${USAGE}`, EXIT.usage);
+    const watching = command === 'store' && args[0] === 'watch';
     for (const f of ['count', 'overflow-policy', 'queue']) {
-      if (v.has(f) && command !== 'sub')
-        throw new CliError(`--${f} applies to sub only`, EXIT.usage);
+      if (v.has(f) && command !== 'sub' && !(f === 'count' && watching))
+        throw new CliError(
+          `--${f} applies to sub${f === 'count' ? ' and store watch' : ''} only`,
+          EXIT.usage
+        );
     }
+    checkStoreFlags(command, args[0], v);
+    checkClusterFlags(command, args[0], v);
     const ca = v.get('tls-ca') as string | undefined;
     const cert = v.get('tls-cert') as string | undefined;
     const key = v.get('tls-key') as string | undefined;
@@ -186,6 +210,14 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
           opts,
           timeoutMs
         );
+      }
+      case 'store':
+      case 'stores':
+      case 'cluster': {
+        const ctx = { ...io, json, timeoutMs, values: v };
+        if (command === 'stores') return await runStores(makeClient(), args, ctx);
+        if (command === 'store') return await runStoreCommand(makeClient(), args, ctx);
+        return await runClusterCommand(makeClient(), args, ctx);
       }
       default:
         throw new CliError(`unknown command ${JSON.stringify(command)}\n${USAGE}`, EXIT.usage);

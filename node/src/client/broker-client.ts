@@ -9,6 +9,16 @@ import type { StatusResponse__Output } from '../gen/broker/v1/StatusResponse.js'
 import { loadProtos } from '../transport/proto.js';
 import { type ConnectOptions, channelSetup } from './connect-options.js';
 import { wrapError } from './errors.js';
+import { AdminClient } from './admin-client.js';
+import { adminStubOn, storeStubOn } from './shared-channel.js';
+import {
+  type CallOptions,
+  type StoreClientOptions,
+  type StoreInfo,
+  StoreClient,
+  listStores,
+} from './store-client.js';
+import type { BrokerStoreClient } from '../gen/broker/v1/BrokerStore.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
 import { Subscription } from './subscription.js';
 
@@ -112,6 +122,25 @@ export class BrokerClient {
         e || res === undefined ? reject(wrapError('status', e)) : resolve(res)
       );
     });
+  }
+
+  /** Stubs of the store and admin services, on this client's channel; made on first use. */
+  private storeStub?: BrokerStoreClient;
+  private adminClient?: AdminClient;
+
+  /** Broker's store API on the store `name` (checked here; it need not exist yet). */
+  store(name: string, options?: StoreClientOptions): StoreClient {
+    return new StoreClient((this.storeStub ??= storeStubOn(this.stub)), name, options);
+  }
+
+  /** The stores of the cluster. */
+  stores(o: CallOptions = {}): Promise<StoreInfo[]> {
+    return listStores((this.storeStub ??= storeStubOn(this.stub)), o);
+  }
+
+  /** The admin API (cluster map, members, groups, stores), on this client's connection. */
+  get admin(): AdminClient {
+    return (this.adminClient ??= new AdminClient(adminStubOn(this.stub)));
   }
 
   close(): void {

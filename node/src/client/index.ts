@@ -22,6 +22,53 @@ export {
   type RawRunBatch,
 } from './message.js';
 export { BrokerClientError } from './errors.js';
+// Stores and admin (docs/cli.md, "Stores from TypeScript").
+export {
+  StoreClient,
+  StoreBatch,
+  DEFAULT_STORE_TIMEOUT_MS,
+  type BatchResult,
+  type CallOptions,
+  type CasResult,
+  type ReadOptions,
+  type StoreClientOptions,
+  type StoreInfo,
+  type WriteInfo,
+  type WriteOptions,
+} from './store-client.js';
+export type {
+  AddOptions,
+  ExpiryOption,
+  OpResult,
+  StoreEntry,
+  StoreEvent,
+  StoreEventType,
+} from './store-ops.js';
+export { StoreWatch, type WatchOptions } from './watch.js';
+export {
+  AdminClient,
+  validateAddress,
+  validateMemberId,
+  type ClusterMap,
+  type CreateStoreOptions,
+  type DrainStatus,
+  type FollowerProgress,
+  type GroupStatus,
+  type GroupStatusReport,
+  type Member,
+  type MemberState,
+  type StorePlacement,
+} from './admin-client.js';
+export {
+  AdminArgumentError,
+  AdminError,
+  StoreArgumentError,
+  StoreError,
+  StoreResponseError,
+  WatchCompactedError,
+  type Outcome,
+  type StatusName,
+} from './store-errors.js';
 // Typed data helpers: builders, codecs, comparison.
 export { data, NONE, encodeData, decodeData, compareData, dataEquals } from '../data/index.js';
 export type { Data, DataKind } from '../data/index.js';

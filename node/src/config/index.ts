@@ -18,3 +18,4 @@ export {
   parsePeers,
 } from './node-config.js';
 export { type Logger, type LogLevel, jsonLogger, SILENT_LOGGER } from './logger.js';
+export { type StoreConfig, STORE_FLAGS, loadStoreConfig } from './store-config.js';

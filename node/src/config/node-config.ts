@@ -4,6 +4,7 @@ import type { OverflowPolicy } from '../pubsub/index.js';
 import { ConfigError } from './errors.js';
 import { type HostPort, isLoopbackHost, parseHostPort } from './host-port.js';
 import { type FlagSpec, type FlagValues, parseFlags } from './options.js';
+import { STORE_FLAGS, type StoreConfig, loadStoreConfig } from './store-config.js';
 
 /** A statically configured peer. */
 export interface StaticPeer {
@@ -59,6 +60,8 @@ export interface NodeConfig {
   readonly reconnectMaxMs: number;
   readonly metricsTopicPrefixes: readonly string[];
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /** The replicated stores (they run when dataDir is set). */
+  readonly store: StoreConfig;
 }
 
 const MiB = 1024 * 1024;
@@ -307,6 +310,7 @@ export const NODE_FLAGS: readonly FlagSpec[] = (
       default: 'info',
       help: 'log verbosity (JSON lines on stderr)',
     },
+    ...STORE_FLAGS,
   ] satisfies Array<Omit<FlagSpec, 'env'>>
 ).map((s) => ({ ...s, env: 'BROKER_' + s.name.toUpperCase().replace(/-/g, '_') }));
 
@@ -425,6 +429,10 @@ export function loadNodeConfig(
     throw new ConfigError('--reconnect-base-ms must not exceed --reconnect-max-ms');
   const dnsPort = v.get('peers-dns-port');
   const clusterSecret = loadClusterSecret(str(v, 'cluster-secret'), str(v, 'cluster-secret-file'));
+  if (str(v, 'data-dir') !== undefined && clusterSecret === undefined)
+    throw new ConfigError(
+      '--data-dir runs the replicated stores, whose peers prove their ids with the cluster secret: give --cluster-secret-file (or --cluster-secret, BROKER_CLUSTER_SECRET)'
+    );
   return {
     id,
     listen,
@@ -464,5 +472,6 @@ export function loadNodeConfig(
     reconnectMaxMs,
     metricsTopicPrefixes: (v.get('metrics-topic-prefixes') as string[] | undefined) ?? [],
     logLevel: str(v, 'log-level') as NodeConfig['logLevel'],
+    store: loadStoreConfig(v, peers.length + 1),
   };
 }

@@ -1,9 +1,15 @@
 /**
- * `make run`: a local 3-peer mesh on loopback. Starts the peers, publishes and subscribes
- * through different peers, prints what happened and where the metrics are, then keeps the
- * cluster up until Ctrl-C (or exits right away with --exit-after-demo) and stops the peers
- * with SIGTERM.
+ * `make run`: a local 3-peer cluster on loopback. Starts the peers (each with its own data
+ * directory, all with one cluster secret and a `demo` store), publishes and subscribes through
+ * different peers, writes the store through one peer and reads it through another, kills the
+ * store leader's peer and shows the store still answering, prints where the metrics are, then
+ * keeps the cluster up until Ctrl-C (or exits right away with --exit-after-demo) and stops the
+ * peers with SIGTERM.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type BrokerClient, type Data, type Message, connect, data } from '../client/index.js';
 import { ConfigError, type FlagSpec, formatHelp, parseFlags } from '../config/index.js';
 import { toJsonText } from '../data/index.js';
@@ -96,6 +102,61 @@ async function demo(mesh: Mesh, clients: BrokerClient[]): Promise<void> {
     throw new Error('the demo did not receive what it published');
 }
 
+/** The store part of the demo: replicated writes and reads, and a killed leader. */
+async function storeDemo(mesh: Mesh, clients: BrokerClient[]): Promise<void> {
+  const ids = mesh.ports.map((p) => p.id);
+  await waitUntil(
+    async () => {
+      const stores = await clients[0]!.stores();
+      return stores.some((x) => x.name === 'demo' && x.leader !== '');
+    },
+    'the demo store to have a leader',
+    60_000
+  );
+  const key = data.address('10.0.0.1');
+  await clients[0]!.store('demo').put(key, data.string('web-1'));
+  say(`store demo: put 10.0.0.1 -> "web-1" through ${ids[0]}`);
+  const got = await clients[1]!.store('demo').get(key);
+  say(
+    `store demo: get 10.0.0.1 through ${ids[1]} -> ${got === undefined ? 'nothing' : toJsonText(got)}`
+  );
+  if (got === undefined) throw new Error('the store did not return what was written');
+  if (clients.length < 3) return; // losing a peer of two loses the quorum
+  await clients[2]!.store('demo').increment(data.string('requests'), data.count(3));
+  const leader = (await clients[0]!.stores()).find((x) => x.name === 'demo')!.leader;
+  const li = ids.indexOf(leader);
+  say(`store demo: the leader of demo is ${leader}; killing its peer with SIGKILL ...`);
+  await mesh.nodes[li]!.kill();
+  const others = clients.filter((_, i) => i !== li);
+  await waitUntil(
+    async () => {
+      await others[0]!.store('demo').increment(data.string('requests'), data.count(1), {
+        timeoutMs: 2000,
+      });
+      return true;
+    },
+    'a write with the leader down',
+    30_000
+  );
+  const n = await others[1]!.store('demo').get(data.string('requests'));
+  say(
+    `store demo: with ${leader} down, increment through ${ids[clients.indexOf(others[0]!)]} and get through ${ids[clients.indexOf(others[1]!)]} -> ${n === undefined ? 'nothing' : toJsonText(n)}`
+  );
+  say(`store demo: restarting ${leader} on its data directory ...`);
+  await mesh.restart(li);
+  clients[li]!.close();
+  clients[li] = connect(mesh.nodes[li]!.grpc);
+  await waitUntil(
+    async () => {
+      const v = await clients[li]!.store('demo').get(key, { stale: true });
+      return v !== undefined;
+    },
+    'the restarted peer to catch up',
+    30_000
+  );
+  say(`store demo: ${leader} is back and serves the store from its own replica`);
+}
+
 async function main(): Promise<number> {
   let nodes: number;
   let exitAfter: boolean;
@@ -116,7 +177,14 @@ async function main(): Promise<number> {
   }
   const ids = Array.from({ length: nodes }, (_, i) => String.fromCharCode(97 + i));
   say(`starting ${nodes} broker-node peers on loopback ...`);
-  const mesh = await startMesh(ids);
+  const dataRoot = mkdtempSync(join(tmpdir(), 'brokercluster-local-'));
+  const secretFile = join(dataRoot, 'cluster-secret');
+  writeFileSync(secretFile, randomBytes(24).toString('hex'), { mode: 0o600 });
+  const mesh = await startMesh(
+    ids,
+    ['--cluster-secret-file', secretFile, '--stores', 'demo', '--shutdown-timeout-ms', '5000'],
+    { argsFor: (id) => ['--data-dir', join(dataRoot, id)] }
+  );
   const clients = mesh.nodes.map((n) => connect(n.grpc));
   let ok = true;
   try {
@@ -124,6 +192,7 @@ async function main(): Promise<number> {
       say(`  peer ${n.id}: gRPC ${n.grpc}  metrics http://${n.http}/metrics  (pid ${n.child.pid})`);
     }
     await demo(mesh, clients);
+    await storeDemo(mesh, clients);
     say();
     say('try it yourself:');
     say(`  npx brokerctl --server ${mesh.nodes[0]!.grpc} status`);
@@ -131,6 +200,11 @@ async function main(): Promise<number> {
     say(
       `  npx brokerctl --server ${mesh.nodes[0]!.grpc} pub /demo/x '{"@data-type":"count","data":42}'`
     );
+    say(`  npx brokerctl --server ${mesh.nodes[1]!.grpc} stores`);
+    say(
+      `  npx brokerctl --server ${mesh.nodes[2]!.grpc} store get demo '{"@data-type":"address","data":"10.0.0.1"}'`
+    );
+    say(`  npx brokerctl --server ${mesh.nodes[0]!.grpc} cluster members`);
     say(`  curl -s http://${mesh.nodes[0]!.http}/metrics | grep ^broker_`);
   } catch (e) {
     ok = false;
@@ -148,6 +222,7 @@ async function main(): Promise<number> {
   say('stopping the peers (SIGTERM) ...');
   const codes = await mesh.stopAll();
   say(`peers exited with ${codes.join(', ')}`);
+  rmSync(dataRoot, { recursive: true, force: true });
   return ok && codes.every((c) => c === 0) ? 0 : 1;
 }
 

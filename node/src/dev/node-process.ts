@@ -128,7 +128,7 @@ export interface Mesh {
 export async function startMesh(
   ids: readonly string[],
   extraArgs: readonly string[] = [],
-  options: { echo?: boolean } = {}
+  options: { echo?: boolean; argsFor?: (id: string) => readonly string[] } = {}
 ): Promise<Mesh> {
   const ports: Array<{ id: string; grpc: number; http: number }> = [];
   for (const id of ids) ports.push({ id, grpc: await freePort(), http: await freePort() });
@@ -145,6 +145,7 @@ export async function startMesh(
         '--peers',
         peers,
         ...extraArgs,
+        ...(options.argsFor?.(p.id) ?? []),
       ],
       ...(options.echo !== undefined ? { echo: options.echo } : {}),
     });

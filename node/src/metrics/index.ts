@@ -1,2 +1,3 @@
 /** Prometheus metrics of broker-node. */
 export { BrokerMetrics, type GaugeSources, OTHER_TOPICS } from './broker-metrics.js';
+export { StoreMetrics, type StoreGaugeSources, storeLabel } from './store-metrics.js';

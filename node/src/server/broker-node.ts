@@ -8,9 +8,19 @@ import {
   formatHostPort,
   isLoopbackHost,
 } from '../config/index.js';
+import {
+  AdminService,
+  ClusterManager,
+  ReplicationService,
+  StoreService,
+  storeEventData,
+  storeEventsTopic,
+} from '../cluster/index.js';
+import { encodeData } from '../data/index.js';
 import type { StatusResponse } from '../gen/broker/v1/StatusResponse.js';
-import { BrokerMetrics } from '../metrics/index.js';
-import { Router } from '../pubsub/index.js';
+import type { StoreEvent } from '../store/index.js';
+import { BrokerMetrics, StoreMetrics } from '../metrics/index.js';
+import { Router, nowMs } from '../pubsub/index.js';
 import {
   type Credentials,
   PeerManager,
@@ -45,6 +55,11 @@ export class BrokerNode {
   private bound: BoundAddresses | undefined;
   private draining = false;
   private readonly startedAt = Date.now();
+  /** The replicated stores; present when --data-dir is given. */
+  readonly cluster: ClusterManager | undefined;
+  /** Store events waiting to be published on the mesh (bounded; see publishStoreEvents). */
+  private storeEventsQueued = 0;
+  private storeEventsChain: Promise<void> = Promise.resolve();
 
   constructor(
     readonly config: NodeConfig,
@@ -103,6 +118,99 @@ export class BrokerNode {
     this.grpcServer.addService(protos.broker.v1.BrokerPeer.service, {
       Link: (call: Parameters<PeerManager['accept']>[0]) => this.peers.accept(call),
     });
+    if (config.dataDir !== undefined) {
+      let clusterRef: ClusterManager | undefined;
+      const storeMetrics = new StoreMetrics(this.metrics.registry, {
+        groups: () => clusterRef?.groupStatus('') ?? [],
+        storeSize: (store) => {
+          const r = clusterRef?.storeReplica(store);
+          return r === undefined ? undefined : { keys: r.current.size, bytes: r.current.bytes };
+        },
+      });
+      const cluster = new ClusterManager({
+        config,
+        log,
+        observer: storeMetrics,
+        channelCredentials: this.credentials.channel,
+        advertise: () =>
+          formatHostPort(this.bound !== undefined ? this.bound.grpc : this.config.listen),
+        publishEvents: (store, events) => this.publishStoreEvents(store, events),
+      });
+      this.cluster = clusterRef = cluster;
+      this.grpcServer.addService(
+        protos.broker.v1.BrokerStore.service,
+        new StoreService(cluster, config.store, config.maxDepth, config.maxSubscribers).handlers()
+      );
+      this.grpcServer.addService(
+        protos.broker.v1.BrokerAdmin.service,
+        new AdminService(cluster).handlers()
+      );
+      // The replica host opens in start(); until then its streams are refused.
+      let replication: ReturnType<ReplicationService['handlers']> | undefined;
+      const service = (): typeof replication => {
+        if (replication === undefined && cluster.phase !== 'starting')
+          replication = new ReplicationService(cluster, config.clusterSecret).handlers();
+        return replication;
+      };
+      const unavailable = { code: grpc.status.UNAVAILABLE, details: 'starting' };
+      this.grpcServer.addService(protos.broker.v1.BrokerReplication.service, {
+        Raft: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+          const h = service();
+          if (h === undefined) call.destroy(Object.assign(new Error('starting'), unavailable));
+          else (h.Raft as (c: typeof call) => void)(call);
+        },
+        InstallSnapshot: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+          const h = service();
+          if (h === undefined) call.destroy(Object.assign(new Error('starting'), unavailable));
+          else (h.InstallSnapshot as (c: typeof call) => void)(call);
+        },
+        Discover: (
+          call: grpc.ServerUnaryCall<unknown, unknown>,
+          cb: grpc.sendUnaryData<unknown>
+        ) => {
+          const h = service();
+          if (h === undefined) cb(Object.assign(new Error('starting'), unavailable));
+          else (h.Discover as (c: typeof call, cb: grpc.sendUnaryData<unknown>) => void)(call, cb);
+        },
+        Join: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+          const h = service();
+          if (h === undefined) cb(Object.assign(new Error('starting'), unavailable));
+          else (h.Join as (c: typeof call, cb: grpc.sendUnaryData<unknown>) => void)(call, cb);
+        },
+      });
+    }
+  }
+
+  /**
+   * Store events go out on the mesh in apply order, without ever holding up the apply loop:
+   * at most STORE_EVENT_BACKLOG events wait for room; beyond that they are dropped and logged
+   * (watch() is the exact, resumable way to follow a store).
+   */
+  private publishStoreEvents(store: string, events: readonly StoreEvent[]): void {
+    const STORE_EVENT_BACKLOG = 100_000;
+    if (this.storeEventsQueued + events.length > STORE_EVENT_BACKLOG) {
+      this.log.log('warn', 'store events dropped: the mesh is not keeping up', {
+        store,
+        events: events.length,
+      });
+      return;
+    }
+    const encoded = events.map((e) => Buffer.from(encodeData(storeEventData(store, e))));
+    const run = {
+      topic: storeEventsTopic(store),
+      data: Buffer.concat(encoded),
+      sizes: encoded.map((b) => b.length),
+      publishTimeMs: nowMs(),
+    };
+    this.storeEventsQueued += events.length;
+    this.storeEventsChain = this.storeEventsChain
+      .then(() => this.router.publish([run]))
+      .catch((e: unknown) =>
+        this.log.log('warn', 'store events not published', { error: (e as Error).message })
+      )
+      .finally(() => {
+        this.storeEventsQueued -= events.length;
+      });
   }
 
   /** Binds the listeners and starts meshing. */
@@ -133,12 +241,15 @@ export class BrokerNode {
     await new Promise((r) => setImmediate(r));
     this.bound = { grpc: { host: this.config.listen.host, port }, http };
     this.peers.start();
+    await this.cluster?.start();
     return this.bound;
   }
 
   readiness(): { ready: boolean; reason: string } {
     if (this.draining) return { ready: false, reason: 'draining' };
     if (this.bound === undefined) return { ready: false, reason: 'starting' };
+    if (this.cluster !== undefined && this.cluster.phase !== 'running')
+      return { ready: false, reason: `stores: ${this.cluster.describe()}` };
     const expected = this.config.peers.length;
     if (expected > 0 && this.peers.connectedCount() === 0)
       return { ready: false, reason: 'no peer linked yet' };
@@ -183,6 +294,7 @@ export class BrokerNode {
     const budget = this.config.shutdownTimeoutMs;
     const deadline = Date.now() + budget;
     const left = (): number => Math.max(0, deadline - Date.now());
+    await this.cluster?.stop();
     await this.peers.shutdown(Math.floor(budget * 0.4));
     await this.clientService.closeAll(Math.floor(left() * 0.5));
     await new Promise<void>((resolve) => {

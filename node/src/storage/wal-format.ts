@@ -39,6 +39,7 @@ export const RecordType = {
   HardState: 2,
   Snapshot: 3,
   Compact: 4,
+  Drop: 5,
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
@@ -60,7 +61,9 @@ export type WalRecord =
       /** A checkpoint's restatement: it replaces the snapshot replayed so far, even a newer one. */
       readonly restated: boolean;
     }
-  | { readonly type: 4; readonly group: GroupId; readonly index: number };
+  | { readonly type: 4; readonly group: GroupId; readonly index: number }
+  /** The group's whole state is gone (its replica was destroyed); a later record starts anew. */
+  | { readonly type: 5; readonly group: GroupId };
 
 /** A malformed byte sequence; `offset` is relative to the buffer given to the decoder. */
 export class FormatError extends Error {
@@ -215,6 +218,10 @@ export class BatchBuilder {
     this.buf.writeDoubleLE(term, o + 8);
     this.buf[o + 16] = (keepsLog ? SNAPSHOT_KEEPS_LOG : 0) | (restated ? SNAPSHOT_RESTATED : 0);
     this.len = o + 17;
+  }
+
+  putDrop(group: GroupId): void {
+    this.len = this.beginRecord(RecordType.Drop, group, 0);
   }
 
   putCompact(group: GroupId, index: number): void {
@@ -390,6 +397,9 @@ export function decodeBatch(b: Buffer, payloadStart: number, end: number): WalRe
       }
       case RecordType.Compact:
         out.push({ type: RecordType.Compact, group, index: body.int('compaction index') });
+        break;
+      case RecordType.Drop:
+        out.push({ type: RecordType.Drop, group });
         break;
       default:
         throw new FormatError(`unknown record type ${type}`, r.o - RECORD_HEADER_BYTES);

@@ -119,6 +119,8 @@ interface TakenBatch {
   readonly maxIndex: Map<GroupId, number>;
   readonly compactions: Map<GroupId, number>;
   readonly snapshotIndexes: Map<GroupId, number>;
+  /** Groups dropped in this batch (before any of their records that follow in it). */
+  readonly drops: Set<GroupId>;
   /** Set when the segment is full after this batch: the next segment's first frame. */
   readonly checkpoint?: Buffer;
 }
@@ -148,6 +150,7 @@ export class WalLogStore implements LogStore {
   private stagedMaxIndex = new Map<GroupId, number>();
   private stagedCompactions = new Map<GroupId, number>();
   private stagedSnapshotIndexes = new Map<GroupId, number>();
+  private stagedDrops = new Set<GroupId>();
 
   /** Closed segments, oldest first; a prefix of them is deleted once compaction covers it. */
   private readonly segments: SegmentInfo[];
@@ -327,6 +330,26 @@ export class WalLogStore implements LogStore {
     this.stagedCompactions.set(group, log.compacted);
   }
 
+  /**
+   * Stages the removal of a group's whole state (log, hard state, snapshot, compaction point):
+   * after the sync, a restart no longer recovers it, its snapshot files are deleted and its
+   * entries stop holding segments back. Writes staged for the group afterwards start a new,
+   * empty group of the same id (a replica destroyed and re-created).
+   */
+  dropGroup(group: GroupId): void {
+    this.checkUsable();
+    validateGroupId(group);
+    this.reserve(16 + 256);
+    this.groups.delete(group);
+    this.builder.putDrop(group);
+    // Entries staged earlier in this batch belong to the dropped incarnation.
+    this.stagedMaxIndex.delete(group);
+    this.stagedCompactions.delete(group);
+    this.stagedSnapshotIndexes.delete(group);
+    this.stagedSnapshots = this.stagedSnapshots.filter((s) => s.group !== group);
+    this.stagedDrops.add(group);
+  }
+
   /** Counters: flushes (one fsync of the log each), bytes appended, live segment files. */
   stats(): { flushes: number; bytesWritten: number; segments: number } {
     return {
@@ -455,12 +478,14 @@ export class WalLogStore implements LogStore {
       maxIndex: this.stagedMaxIndex,
       compactions: this.stagedCompactions,
       snapshotIndexes: this.stagedSnapshotIndexes,
+      drops: this.stagedDrops,
       ...(full ? { checkpoint: checkpointFrame(this.groups, this.nextBatchSeq++) } : {}),
     };
     this.stagedSnapshots = [];
     this.stagedMaxIndex = new Map();
     this.stagedCompactions = new Map();
     this.stagedSnapshotIndexes = new Map();
+    this.stagedDrops = new Set();
     return batch;
   }
 
@@ -480,6 +505,13 @@ export class WalLogStore implements LogStore {
     await writeFully(seg.fh, batch.frame, seg.size);
     seg.size = end;
     if (end > seg.allocated) seg.allocated = end;
+    for (const g of batch.drops) {
+      // Durable now: the old incarnation's entries no longer keep any segment.
+      for (const old of this.segments) old.maxIndex.delete(g);
+      seg.maxIndex.delete(g);
+      this.durableCompacted.delete(g);
+      this.durableSnapshotIndex.delete(g);
+    }
     for (const [g, i] of batch.maxIndex) if (i > (seg.maxIndex.get(g) ?? 0)) seg.maxIndex.set(g, i);
     if (this.failed !== undefined) return;
     this.extendAhead(seg);
@@ -508,9 +540,11 @@ export class WalLogStore implements LogStore {
     if (
       batch.compactions.size > 0 ||
       batch.snapshotIndexes.size > 0 ||
+      batch.drops.size > 0 ||
       batch.checkpoint !== undefined
     ) {
-      await this.collectGarbage(new Set(batch.snapshotIndexes.keys()));
+      // A dropped group's snapshot files all lie above its (now absent) durable marker.
+      await this.collectGarbage(new Set([...batch.snapshotIndexes.keys(), ...batch.drops]));
     }
 
     this.durableGen = batch.gen;

@@ -123,8 +123,19 @@ function applyRecord(
   rec: WalRecord,
   maxIndex: Map<GroupId, number>,
   trimmed: boolean,
-  seen: Set<GroupId>
+  seen: Set<GroupId>,
+  earlier: readonly SegmentInfo[]
 ): void {
+  if (rec.type === RecordType.Drop) {
+    // The dropped incarnation's entries no longer hold any segment back from deletion.
+    for (const seg of earlier) seg.maxIndex.delete(rec.group);
+    // Whatever follows for this group is a new incarnation written after the drop, so its
+    // first entries never follow a hole.
+    groups.delete(rec.group);
+    maxIndex.delete(rec.group);
+    seen.add(rec.group);
+    return;
+  }
   let log = groups.get(rec.group);
   if (log === undefined) {
     log = new GroupLog(rec.group);
@@ -265,7 +276,7 @@ export async function recoverWal(opts: RecoveryOptions): Promise<RecoveryResult>
       }
       try {
         for (const rec of decodeBatch(b, probe.payloadStart, probe.end))
-          applyRecord(groups, rec, maxIndex, trimmed, seen);
+          applyRecord(groups, rec, maxIndex, trimmed, seen, segments);
       } catch (err) {
         if (err instanceof FormatError) {
           throw new WalCorruptionError(path, p, `batch ${probe.seq}: ${err.message}`, {
