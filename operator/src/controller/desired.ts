@@ -16,7 +16,14 @@ import type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import { API_VERSION, KIND, type BrokerCluster, type BrokerClusterSpec } from '../api/index.js';
-import { commonLabels, GRPC_PORT, HTTP_PORT, selectorLabels, type ClusterNames } from './names.js';
+import {
+  commonLabels,
+  GRPC_PORT,
+  HTTP_PORT,
+  memberAddress,
+  selectorLabels,
+  type ClusterNames,
+} from './names.js';
 
 /** Pod annotation carrying the config's hash: a config change changes the pod template. */
 export const CONFIG_HASH_ANNOTATION = 'brokercluster.dev/config-hash';
@@ -167,13 +174,33 @@ export const SECRET_MOUNT = '/etc/broker/secret';
 export const TLS_MOUNT = '/etc/broker/tls';
 export const DATA_MOUNT = '/data';
 
+/**
+ * Meta voters (and so the founders) for a cluster of `replicas` peers: 5 from five peers on,
+ * 3 from three, else 1 (broker-node's own rule, made explicit so that it does not depend on
+ * how many ids --peers lists).
+ */
+export function metaVoters(replicas: number): number {
+  return replicas >= 5 ? 5 : replicas >= 3 ? 3 : 1;
+}
+
 function nodeArgs(names: ClusterNames, spec: BrokerClusterSpec): string[] {
+  // --peers lists every peer of spec.replicas by its stable DNS name: the founders of a new
+  // cluster are the first --meta-voters of them, a later peer asks them (Discover) and joins,
+  // and the pub/sub mesh needs every pair linked (a peer dials the listed ids above its own).
+  // The list changes with a scale step, which therefore rolls the existing peers onto it.
+  const peers = Array.from(
+    { length: spec.replicas },
+    (_, i) => `${names.statefulSet}-${i}=${memberAddress(names, `${names.statefulSet}-${i}`)}`
+  );
   const args = [
     '--id=$(POD_NAME)',
-    `--listen=0.0.0.0:${GRPC_PORT}`,
+    // The listen address is what a peer advertises to the cluster: its stable DNS name (the
+    // kubelet puts it in the pod's /etc/hosts), so a restarted pod with a new IP keeps it.
+    `--listen=$(POD_NAME).${names.peerService}.${names.namespace}.svc.cluster.local:${GRPC_PORT}`,
     `--http=0.0.0.0:${HTTP_PORT}`,
-    `--peers-dns=${names.peerService}.${names.namespace}.svc.cluster.local`,
-    `--peers-dns-port=${GRPC_PORT}`,
+    `--peers=${peers.join(',')}`,
+    `--meta-voters=${metaVoters(spec.replicas)}`,
+    `--replication-factor=${spec.replicationFactor}`,
     `--data-dir=${DATA_MOUNT}`,
     `--cluster-secret-file=${SECRET_MOUNT}/${SECRET_KEY}`,
   ];

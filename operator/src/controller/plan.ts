@@ -265,16 +265,35 @@ export function plan(o: Observed): Plan {
       target: o.statefulSet?.status?.updateRevision ?? '',
       progress,
     };
-    if (ready.length < desired)
+    // A member still joining (a new peer, a learner everywhere) holds no vote: it may wait for
+    // the roll (a peer learns of new peers only when restarted with the new peer list). Every
+    // other peer must be Ready and active before the next restart.
+    const joining = (name: string): boolean =>
+      admin.kind === 'ok' && memberState(admin, name) === STATE_JOINING;
+    const waiting = o.pods.filter((p) => (!p.ready || p.terminating) && !joining(p.name));
+    if (
+      ready.length + o.pods.filter((p) => !p.ready && joining(p.name)).length < desired ||
+      waiting.length > 0
+    )
       return {
         statefulSetReplicas: desired,
         action: undefined,
         operation: op,
         blocked: 'waiting for every peer to be Ready',
       };
+    if (admin.kind === 'ok' && admin.map.meta_leader === '')
+      return {
+        statefulSetReplicas: desired,
+        action: undefined,
+        operation: op,
+        blocked: 'waiting for the metadata group to elect a leader',
+      };
     if (admin.kind === 'ok') {
       const notActive = admin.map.members.filter(
-        (m) => m.state !== STATE_ACTIVE && m.state !== STATE_REMOVED
+        (m) =>
+          m.state !== STATE_ACTIVE &&
+          m.state !== STATE_REMOVED &&
+          !(m.state === STATE_JOINING && !o.pods.some((p) => p.name === m.id && p.ready))
       );
       if (notActive.length > 0)
         return {

@@ -30,7 +30,8 @@ describe('desired objects', () => {
     expect(c?.args).toEqual(
       expect.arrayContaining([
         '--id=$(POD_NAME)',
-        '--peers-dns=demo-peers.ns1.svc.cluster.local',
+        '--peers=demo-0=demo-0.demo-peers.ns1.svc.cluster.local:7400,demo-1=demo-1.demo-peers.ns1.svc.cluster.local:7400,demo-2=demo-2.demo-peers.ns1.svc.cluster.local:7400',
+        '--meta-voters=3',
         '--data-dir=/data',
         '--tls-cert=/etc/broker/tls/tls.crt',
       ])

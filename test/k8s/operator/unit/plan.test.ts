@@ -439,6 +439,49 @@ describe('rolling change', () => {
       why: 'rolling to the new revision',
     });
   });
+  test('a new, joining peer that is not Ready does not hold the roll that brings it the peer list', () => {
+    const pods = [pod(0), pod(1), pod(2), pod(3, { revision: 'r2', ready: false })];
+    const o = observed({
+      spec: { replicas: 4 },
+      stsReplicas: 4,
+      pods,
+      admin: map({ ...active3, 'demo-3': 'JOINING' }),
+      updateRevision: 'r2',
+    });
+    expect(plan(o).action).toEqual({
+      kind: 'deletePod',
+      pod: 'demo-2',
+      why: 'rolling to the new revision',
+    });
+    // An existing (active) peer that is not Ready does hold it.
+    const down = [
+      pod(0),
+      pod(1, { ready: false }),
+      pod(2),
+      pod(3, { revision: 'r2', ready: false }),
+    ];
+    const held = observed({
+      spec: { replicas: 4 },
+      stsReplicas: 4,
+      pods: down,
+      admin: map({ ...active3, 'demo-3': 'JOINING' }),
+      updateRevision: 'r2',
+    });
+    expect(plan(held).action).toBeUndefined();
+  });
+  test('no restart while the metadata group has no leader', () => {
+    const o = observed({
+      spec: { replicas: 3 },
+      stsReplicas: 3,
+      pods: three,
+      admin: map(active3, [], ''),
+      updateRevision: 'r2',
+    });
+    expect(plan(o)).toMatchObject({
+      action: undefined,
+      blocked: 'waiting for the metadata group to elect a leader',
+    });
+  });
   test('nothing to do when every pod has the update revision', () => {
     const o = observed({ spec: { replicas: 3 }, stsReplicas: 3, pods: three, admin: map(active3) });
     expect(plan(o)).toEqual({
