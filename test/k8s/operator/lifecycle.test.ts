@@ -1,7 +1,5 @@
 // broker-operator end to end on a real control plane with the test kubelet: real
-// broker-node pods, the built operator as a process. What needs the peers' BrokerAdmin API
-// (join/promote, drain, leadership transfer, stores) is covered once the server has it; here
-// the peers answer UNIMPLEMENTED, so Available means every peer Ready (docs/operator.md).
+// broker-node pods (with stores and BrokerAdmin), the built operator as a process.
 import {
   AppsV1Api,
   CoordinationV1Api,
