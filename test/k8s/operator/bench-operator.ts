@@ -175,7 +175,7 @@ async function main(): Promise<void> {
       )
     );
     process.stdout.write(
-      '\nbroker-operator life-cycle steps (local control plane, test kubelet; peers serve no BrokerAdmin yet)\n'
+      '\nbroker-operator life-cycle steps (local control plane, test kubelet, real broker-node peers)\n'
     );
     process.stdout.write(
       `${'step'.padEnd(38)} ${'total ms'.padStart(9)} ${'pods ms'.padStart(9)} ${'operator ms'.padStart(12)}\n`
