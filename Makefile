@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.install-stamp
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help deps proto build lint test test-unit test-raft fuzz-raft test-sim test-cluster test-k8s sim bench-raft bench-pubsub bench-data bench-store run k8s-bin dev-cluster clean
+.PHONY: help deps proto build lint test test-unit test-raft fuzz-raft test-sim test-cluster test-k8s test-operator sim bench-raft bench-pubsub bench-data bench-store bench-operator run k8s-bin chart-render dev-cluster clean
 
 help: ## show this help
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,14 +26,23 @@ build: deps ## compile TypeScript to dist/
 lint: deps ## type-check, ESLint, Prettier, import-direction and cycle check
 	npm run --silent lint
 
-test: build lint k8s-bin ## run the whole test suite (what CI runs)
+test: build lint k8s-bin chart-render ## run the whole test suite (what CI runs)
 	npm test
 
 k8s-bin: ## install Debian packages and build (or reuse cached) kube-apiserver, controller-manager, scheduler
 	bash test/k8s/setup/build-control-plane.sh
 
-test-k8s: build k8s-bin ## run only the Kubernetes environment and operator tests
+chart-render: ## build (or reuse cached) the Helm chart renderer the chart tests use (Go text/template + sprig)
+	bash test/k8s/setup/build-chart-renderer.sh
+
+test-k8s: build k8s-bin chart-render ## run only the Kubernetes environment and operator tests
 	npm test -- test/k8s
+
+test-operator: build k8s-bin chart-render ## run only the operator and chart tests
+	npm test -- test/k8s/operator
+
+bench-operator: build k8s-bin ## benchmark: operator time per life-cycle step (apply, pod loss, volume loss, scale) vs pod start time
+	node dist/test/k8s/operator/bench-operator.js
 
 dev-cluster: build k8s-bin ## start a local control plane + test kubelet and keep it up for kubectl
 	node dist/test/k8s/dev-cluster.js

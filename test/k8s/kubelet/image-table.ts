@@ -34,7 +34,8 @@ export function imageName(image: string): string {
 }
 
 /**
- * The default table: `broker-node:*` runs the built broker-node, `brokercluster-testapp:*`
+ * The default table: `broker-node:*` runs the built broker-node, `broker-operator:*` the built
+ * operator, `brokercluster-testapp:*`
  * the test program (TypeScript run directly by Node 24's type stripping, so it needs no
  * build). Images are matched by their last path segment, so `ghcr.io/x/broker-node:v1`
  * works too. Node is the one running this kubelet (Node 24 under `npm test`).
@@ -49,6 +50,17 @@ export function defaultImageTable(root: string = repoRoot()): ImageTable {
         cmd: [],
         requires: {
           file: path.join(root, 'dist/node/src/bin/broker-node.js'),
+          hint: "run 'make build'",
+        },
+      },
+    ],
+    [
+      'broker-operator',
+      {
+        entrypoint: [node, path.join(root, 'dist/operator/src/bin/broker-operator.js')],
+        cmd: [],
+        requires: {
+          file: path.join(root, 'dist/operator/src/bin/broker-operator.js'),
           hint: "run 'make build'",
         },
       },
@@ -76,7 +88,7 @@ export function resolveImage(table: ImageTable, image: string | undefined): Imag
   if (entry === undefined) {
     throw new UnknownImageError(
       `image "${image}" is not in the test kubelet's image table ` +
-        `(known: broker-node:*, brokercluster-testapp:*)`
+        `(known: broker-node:*, broker-operator:*, brokercluster-testapp:*)`
     );
   }
   if (entry.requires !== undefined && !fs.existsSync(entry.requires.file)) {
