@@ -1,7 +1,11 @@
-import { runSeed, type SimOptions, type SimResult } from './simulation.js';
+import { SimUsageError } from './errors.js';
+import { runMultiGroupSeed, type MultiGroupSimOptions } from './multi-group-simulation.js';
+import { runSeed, type SimResult } from './simulation.js';
 
 export interface SeedRange {
   readonly nodes: number;
+  /** Groups per host: set, the multi-group simulation runs; unset, the single-group one. */
+  readonly groups?: number;
   readonly seedBase: number;
   readonly seeds: number;
 }
@@ -26,7 +30,7 @@ export interface RangeSummary {
  */
 export function runRange(
   range: SeedRange,
-  base: Omit<SimOptions, 'seed' | 'nodes'>,
+  base: Omit<MultiGroupSimOptions, 'seed' | 'nodes' | 'groups'>,
   stopWhen?: (failed: SimResult) => boolean
 ): RangeSummary {
   const failures: SimResult[] = [];
@@ -41,7 +45,7 @@ export function runRange(
   let lincheckOk = 0;
   let lincheckUnknown = 0;
   for (let i = 0; i < range.seeds; i++) {
-    const r = runSeed({ ...base, seed: range.seedBase + i, nodes: range.nodes });
+    const r = runOne(range, base, range.seedBase + i);
     ran++;
     commits += r.stats.commitIndex;
     leaderTerms += r.stats.leaderTerms;
@@ -72,6 +76,22 @@ export function runRange(
   };
 }
 
+/** One seed, in the single- or the multi-group simulation as the range says. */
+export function runOne(
+  range: SeedRange,
+  base: Omit<MultiGroupSimOptions, 'seed' | 'nodes' | 'groups'>,
+  seed: number
+): SimResult {
+  const nodes = range.nodes;
+  if (range.groups !== undefined)
+    return runMultiGroupSeed({ ...base, seed, nodes, groups: range.groups });
+  const { mutation, ...rest } = base;
+  if (mutation === 'sync-first-group' || mutation === 'cross-apply') {
+    throw new SimUsageError(`mutation ${mutation} needs the multi-group simulation (groups)`);
+  }
+  return runSeed({ ...rest, seed, nodes, ...(mutation === undefined ? {} : { mutation }) });
+}
+
 /** A failure of a safety property (not the core throwing, which the main runs report). */
 export function isSafetyFailure(r: SimResult): boolean {
   return r.failure !== undefined && r.failure.invariant !== 'core-exception';
@@ -82,13 +102,14 @@ export function describeFailure(
   r: SimResult,
   nodes: number,
   steps: number,
-  settle: number
+  settle: number,
+  groups?: number
 ): string {
   const f = r.failure!;
   const tail = r.trace.slice(-25).join('\n    ');
   return (
     `seed ${r.seed} (${nodes} nodes) step ${f.step}: ${f.invariant}: ${f.message.split('\n')[0]}\n` +
-    `  replay: node dist/test/sim/cli.js --nodes ${nodes} --steps ${steps} --settle ${settle} --seed ${r.seed} --trace\n` +
+    `  replay: node dist/test/sim/cli.js --nodes ${nodes}${groups === undefined ? '' : ` --groups ${groups}`} --steps ${steps} --settle ${settle} --seed ${r.seed} --trace\n` +
     `  last steps:\n    ${tail}`
   );
 }
