@@ -17,8 +17,10 @@ export const DEFAULT_RUN = {
  * well under a minute on a loaded 2-core machine; SIM_MULTI_SEEDS=K runs K seeds per range.
  */
 export const DEFAULT_MULTI_GROUP_RUN = {
-  steps: 2000,
+  steps: 1500,
   settleSteps: 300,
-  three: { nodes: 3, groups: 3, seedBase: 1, seeds: 100 },
-  five: { nodes: 5, groups: 3, seedBase: 1, seeds: 100 },
+  /** Steps per seed of the mutation checks: lost unsynced writes need time to bite. */
+  mutationSteps: 4000,
+  three: { nodes: 3, groups: 3, seedBase: 1, seeds: 75 },
+  five: { nodes: 5, groups: 3, seedBase: 1, seeds: 75 },
 } as const;

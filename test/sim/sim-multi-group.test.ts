@@ -4,7 +4,7 @@ import { SimUsageError } from './errors.js';
 import { runMultiGroupSeed } from './multi-group-simulation.js';
 import { describeFailure, isSafetyFailure, runRange, type SeedRange } from './sim-harness.js';
 
-const { steps, settleSteps } = DEFAULT_MULTI_GROUP_RUN;
+const { steps, settleSteps, mutationSteps } = DEFAULT_MULTI_GROUP_RUN;
 
 /** SIM_MULTI_SEEDS=K overrides the seed count of each range (for longer runs by hand). */
 function seedsFromEnv(fallback: number): number {
@@ -66,7 +66,7 @@ describe('sim - a broken multi-group host is caught', () => {
   it('fails when only the first group of a round is synced before sending (sync-first-group)', () => {
     const s = runRange(
       three,
-      { steps, settleSteps, mutation: 'sync-first-group' },
+      { steps: mutationSteps, settleSteps, mutation: 'sync-first-group' },
       (r) => r.failure !== undefined
     );
     const f = s.failures[0]?.failure;
