@@ -326,8 +326,11 @@ export class MultiGroupSimulation {
       case 'deliver': {
         // G groups make about G times the traffic of one; delivering G batches per step keeps
         // each group's message latency (in its own ticks) near the single-group simulation's.
-        const lines = [this.deliver()];
-        for (let i = 1; i < this.opts.groups && this.net.size > 0; i++) lines.push(this.deliver());
+        const lines = [this.deliver(true)];
+        for (let i = 1; i < this.opts.groups && this.net.size > 0; i++) {
+          const more = this.deliver(false);
+          if (more !== undefined) lines.push(more);
+        }
         return lines.join('; ');
       }
       case 'tick':
@@ -401,9 +404,12 @@ export class MultiGroupSimulation {
     }
   }
 
-  private deliver(): string {
+  /** Delivers one batch; with nothing deliverable, ticks a host if `orTick`, else does nothing. */
+  private deliver(orTick: true): string;
+  private deliver(orTick: false): string | undefined;
+  private deliver(orTick: boolean): string | undefined {
     const m = this.net.takeRandom(this.rng, this.step, this.knobs.fifo);
-    if (m === undefined) return this.tick();
+    if (m === undefined) return orTick ? this.tick() : undefined;
     const batch = m.msg;
     const desc = describe(batch);
     if (!this.net.connected(batch.from, batch.to)) {

@@ -81,7 +81,7 @@ export class SimHost {
     for (const g of recovered.keys()) {
       if (!this.hosted.has(g)) {
         throw new InvariantViolationError(
-          'committed-durable',
+          'hosted-groups',
           `${this.id} store holds group ${g} it does not host`
         );
       }
