@@ -66,23 +66,16 @@ async function main(): Promise<number> {
   let done = 0;
   for (let i = 0; i < count && !stopped; i++) {
     const seed = first + i;
-    const range = {
+    const r = runOne({
+      seed,
       nodes: opts.nodes,
-      seedBase: seed,
-      seeds: 1,
       ...(opts.groups === undefined ? {} : { groups: opts.groups }),
-    };
-    const r = runOne(
-      range,
-      {
-        steps: opts.steps,
-        settleSteps: opts.settleSteps,
-        mutation: opts.mutation,
-        skipInvariants: opts.skipInvariants,
-        ...(opts.trace ? { onTrace: (l: string) => process.stdout.write(`${l}\n`) } : {}),
-      },
-      seed
-    );
+      steps: opts.steps,
+      settleSteps: opts.settleSteps,
+      mutation: opts.mutation,
+      skipInvariants: opts.skipInvariants,
+      ...(opts.trace ? { onTrace: (l: string) => process.stdout.write(`${l}\n`) } : {}),
+    });
     done++;
     // Yield between seeds so that SIGTERM/SIGINT handlers get to run.
     await new Promise((resolve) => setImmediate(resolve));

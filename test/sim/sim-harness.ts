@@ -45,7 +45,12 @@ export function runRange(
   let lincheckOk = 0;
   let lincheckUnknown = 0;
   for (let i = 0; i < range.seeds; i++) {
-    const r = runOne(range, base, range.seedBase + i);
+    const r = runOne({
+      ...base,
+      seed: range.seedBase + i,
+      nodes: range.nodes,
+      ...(range.groups === undefined ? {} : { groups: range.groups }),
+    });
     ran++;
     commits += r.stats.commitIndex;
     leaderTerms += r.stats.leaderTerms;
@@ -76,20 +81,17 @@ export function runRange(
   };
 }
 
-/** One seed, in the single- or the multi-group simulation as the range says. */
-export function runOne(
-  range: SeedRange,
-  base: Omit<MultiGroupSimOptions, 'seed' | 'nodes' | 'groups'>,
-  seed: number
-): SimResult {
-  const nodes = range.nodes;
-  if (range.groups !== undefined)
-    return runMultiGroupSeed({ ...base, seed, nodes, groups: range.groups });
-  const { mutation, ...rest } = base;
+/** Options of one seed of either simulation: with `groups`, the multi-group one runs. */
+export type AnySimOptions = Omit<MultiGroupSimOptions, 'groups'> & { readonly groups?: number };
+
+/** One seed, in the single- or the multi-group simulation as `groups` says. */
+export function runOne(opts: AnySimOptions): SimResult {
+  const { groups, mutation, ...rest } = opts;
+  if (groups !== undefined) return runMultiGroupSeed({ ...opts, groups });
   if (mutation === 'sync-first-group' || mutation === 'cross-apply') {
     throw new SimUsageError(`mutation ${mutation} needs the multi-group simulation (groups)`);
   }
-  return runSeed({ ...rest, seed, nodes, ...(mutation === undefined ? {} : { mutation }) });
+  return runSeed({ ...rest, ...(mutation === undefined ? {} : { mutation }) });
 }
 
 /** A failure of a safety property (not the core throwing, which the main runs report). */
