@@ -4,7 +4,8 @@
  */
 import { parseCliArgs, USAGE, type CliOptions } from './cli-args.js';
 import { SimUsageError } from './errors.js';
-import { runSeed, type SimResult } from './simulation.js';
+import { runOne } from './sim-harness.js';
+import type { SimResult } from './simulation.js';
 
 const TAIL_LINES = 120;
 
@@ -23,8 +24,12 @@ function report(r: SimResult, opts: CliOptions): void {
     (opts.mutation === 'none' ? '' : ` --mutation ${opts.mutation}`) +
     opts.skipInvariants.map((n) => ` --skip-invariant ${n}`).join('');
   out.write(
-    `\nreplay: node dist/test/sim/cli.js --nodes ${opts.nodes} --steps ${opts.steps} --settle ${opts.settleSteps}${mut} --seed ${r.seed} --trace\n`
+    `\nreplay: node dist/test/sim/cli.js --nodes ${opts.nodes}${groups(opts)} --steps ${opts.steps} --settle ${opts.settleSteps}${mut} --seed ${r.seed} --trace\n`
   );
+}
+
+function groups(opts: CliOptions): string {
+  return opts.groups === undefined ? '' : ` --groups ${opts.groups}`;
 }
 
 async function main(): Promise<number> {
@@ -61,9 +66,10 @@ async function main(): Promise<number> {
   let done = 0;
   for (let i = 0; i < count && !stopped; i++) {
     const seed = first + i;
-    const r = runSeed({
+    const r = runOne({
       seed,
       nodes: opts.nodes,
+      ...(opts.groups === undefined ? {} : { groups: opts.groups }),
       steps: opts.steps,
       settleSteps: opts.settleSteps,
       mutation: opts.mutation,
@@ -90,7 +96,7 @@ async function main(): Promise<number> {
   }
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(
-    `${done} seeds, ${opts.nodes} nodes, ${opts.steps}+${opts.settleSteps} steps: ${failures} failing; ` +
+    `${done} seeds, ${opts.nodes} nodes${opts.groups === undefined ? '' : ` x ${opts.groups} groups`}, ${opts.steps}+${opts.settleSteps} steps: ${failures} failing; ` +
       `lincheck ok ${verdicts.ok} unknown ${verdicts.unknown}; ${ops} client ops, ${commits} committed entries; ` +
       `leader after settling in ${settled}/${done}; ${secs}s\n`
   );

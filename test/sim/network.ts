@@ -1,9 +1,15 @@
 import type { Message, NodeId } from '../../node/src/raft/types.js';
 import type { Prng } from './prng.js';
 
+/** What the wire carries: one Raft message, or (multi-group) one batch for a peer. */
+export interface Routed {
+  readonly from: NodeId;
+  readonly to: NodeId;
+}
+
 /** A message on the simulated wire. */
-export interface InFlight {
-  readonly msg: Message;
+export interface InFlight<T extends Routed = Message> {
+  readonly msg: T;
   /** Not deliverable before this simulation step (delay). */
   notBefore: number;
 }
@@ -13,20 +19,20 @@ export interface InFlight {
  * so messages are reordered freely. A partition splits nodes into two sides; a message
  * crossing it is lost when it is sent or when delivery is attempted.
  */
-export class Network {
+export class Network<T extends Routed = Message> {
   /** Invariant: length <= capacity; the oldest message is lost when a send would exceed it. */
-  private readonly inFlight: InFlight[] = [];
+  private readonly inFlight: InFlight<T>[] = [];
   private side = new Map<NodeId, 0 | 1>();
   dropped = 0;
 
   /** @param onLost called for every message the network loses, whatever the reason. */
   constructor(
     private readonly capacity: number,
-    private readonly onLost: (msg: Message) => void
+    private readonly onLost: (msg: T) => void
   ) {}
 
   /** Counts and reports a message that will never arrive. */
-  lose(msg: Message): void {
+  lose(msg: T): void {
     this.dropped++;
     this.onLost(msg);
   }
@@ -45,7 +51,7 @@ export class Network {
     return (this.side.get(a) ?? 0) === (this.side.get(b) ?? 0);
   }
 
-  send(msg: Message, step: number): void {
+  send(msg: T, step: number): void {
     if (!this.connected(msg.from, msg.to)) {
       this.lose(msg);
       return;
@@ -63,7 +69,7 @@ export class Network {
    * links behave mostly like the ordered streams a real transport has, with reordering still
    * frequent. (Total reordering is legal but starves replication of single-entry appends.)
    */
-  takeRandom(rng: Prng, step: number, fifo: number): InFlight | undefined {
+  takeRandom(rng: Prng, step: number, fifo: number): InFlight<T> | undefined {
     const ready: number[] = [];
     this.inFlight.forEach((m, i) => {
       if (m.notBefore <= step) ready.push(i);
@@ -81,19 +87,19 @@ export class Network {
   }
 
   /** Removes and returns a random message regardless of delay. */
-  removeRandom(rng: Prng): InFlight | undefined {
+  removeRandom(rng: Prng): InFlight<T> | undefined {
     if (this.inFlight.length === 0) return undefined;
     const [m] = this.inFlight.splice(rng.int(this.inFlight.length), 1);
     return m;
   }
 
-  peekRandom(rng: Prng): InFlight | undefined {
+  peekRandom(rng: Prng): InFlight<T> | undefined {
     if (this.inFlight.length === 0) return undefined;
     return this.inFlight[rng.int(this.inFlight.length)];
   }
 
   /** Queues a second copy of a message, as a retransmitting link would. */
-  duplicate(m: InFlight): void {
+  duplicate(m: InFlight<T>): void {
     if (this.inFlight.length < this.capacity)
       this.inFlight.push({ msg: m.msg, notBefore: m.notBefore });
   }

@@ -1,7 +1,11 @@
-import { runSeed, type SimOptions, type SimResult } from './simulation.js';
+import { SimUsageError } from './errors.js';
+import { runMultiGroupSeed, type MultiGroupSimOptions } from './multi-group-simulation.js';
+import { runSeed, type SimResult } from './simulation.js';
 
 export interface SeedRange {
   readonly nodes: number;
+  /** Groups per host: set, the multi-group simulation runs; unset, the single-group one. */
+  readonly groups?: number;
   readonly seedBase: number;
   readonly seeds: number;
 }
@@ -26,7 +30,7 @@ export interface RangeSummary {
  */
 export function runRange(
   range: SeedRange,
-  base: Omit<SimOptions, 'seed' | 'nodes'>,
+  base: Omit<MultiGroupSimOptions, 'seed' | 'nodes' | 'groups'>,
   stopWhen?: (failed: SimResult) => boolean
 ): RangeSummary {
   const failures: SimResult[] = [];
@@ -41,7 +45,12 @@ export function runRange(
   let lincheckOk = 0;
   let lincheckUnknown = 0;
   for (let i = 0; i < range.seeds; i++) {
-    const r = runSeed({ ...base, seed: range.seedBase + i, nodes: range.nodes });
+    const r = runOne({
+      ...base,
+      seed: range.seedBase + i,
+      nodes: range.nodes,
+      ...(range.groups === undefined ? {} : { groups: range.groups }),
+    });
     ran++;
     commits += r.stats.commitIndex;
     leaderTerms += r.stats.leaderTerms;
@@ -72,6 +81,19 @@ export function runRange(
   };
 }
 
+/** Options of one seed of either simulation: with `groups`, the multi-group one runs. */
+export type AnySimOptions = Omit<MultiGroupSimOptions, 'groups'> & { readonly groups?: number };
+
+/** One seed, in the single- or the multi-group simulation as `groups` says. */
+export function runOne(opts: AnySimOptions): SimResult {
+  const { groups, mutation, ...rest } = opts;
+  if (groups !== undefined) return runMultiGroupSeed({ ...opts, groups });
+  if (mutation === 'sync-first-group' || mutation === 'cross-apply') {
+    throw new SimUsageError(`mutation ${mutation} needs the multi-group simulation (groups)`);
+  }
+  return runSeed({ ...rest, ...(mutation === undefined ? {} : { mutation }) });
+}
+
 /** A failure of a safety property (not the core throwing, which the main runs report). */
 export function isSafetyFailure(r: SimResult): boolean {
   return r.failure !== undefined && r.failure.invariant !== 'core-exception';
@@ -82,13 +104,14 @@ export function describeFailure(
   r: SimResult,
   nodes: number,
   steps: number,
-  settle: number
+  settle: number,
+  groups?: number
 ): string {
   const f = r.failure!;
   const tail = r.trace.slice(-25).join('\n    ');
   return (
     `seed ${r.seed} (${nodes} nodes) step ${f.step}: ${f.invariant}: ${f.message.split('\n')[0]}\n` +
-    `  replay: node dist/test/sim/cli.js --nodes ${nodes} --steps ${steps} --settle ${settle} --seed ${r.seed} --trace\n` +
+    `  replay: node dist/test/sim/cli.js --nodes ${nodes}${groups === undefined ? '' : ` --groups ${groups}`} --steps ${steps} --settle ${settle} --seed ${r.seed} --trace\n` +
     `  last steps:\n    ${tail}`
   );
 }

@@ -58,16 +58,16 @@ export interface SimResult {
 
 const TYPE_NAMES = new Map<number, string>(Object.entries(MessageType).map(([k, v]) => [v, k]));
 
-function describeMsg(m: Message): string {
+export function describeMsg(m: Message): string {
   const t = TYPE_NAMES.get(m.type) ?? String(m.type);
   const extra = m.entries.length > 0 ? ` +${m.entries.length}e` : '';
   const rej = m.reject ? ' reject' : '';
   return `${m.from}->${m.to} ${t} t${m.term} i${m.index} lt${m.logTerm} c${m.commit}${extra}${rej}`;
 }
 
-const KEYS = ['a', 'b', 'c'];
+export const KEYS = ['a', 'b', 'c'];
 
-const RESPONSE_TYPES: ReadonlySet<number> = new Set([
+export const RESPONSE_TYPES: ReadonlySet<number> = new Set([
   MessageType.AppendResponse,
   MessageType.HeartbeatResponse,
   MessageType.VoteResponse,
@@ -75,7 +75,7 @@ const RESPONSE_TYPES: ReadonlySet<number> = new Set([
   MessageType.ReadIndexResponse,
 ]);
 
-type Action =
+export type Action =
   | 'deliver'
   | 'tick'
   | 'write'
@@ -92,7 +92,7 @@ type Action =
   | 'transfer'
   | 'campaign';
 
-const WEIGHTS: readonly (readonly [Action, number])[] = [
+export const WEIGHTS: readonly (readonly [Action, number])[] = [
   ['deliver', 45],
   ['tick', 18],
   ['write', 9],
@@ -109,7 +109,7 @@ const WEIGHTS: readonly (readonly [Action, number])[] = [
   ['transfer', 0.7],
   ['campaign', 0.8],
 ];
-const TOTAL_WEIGHT = WEIGHTS.reduce((s, [, w]) => s + w, 0);
+export const TOTAL_WEIGHT = WEIGHTS.reduce((s, [, w]) => s + w, 0);
 
 /**
  * One seeded run: a cluster of SimNodes, one network, a few clients and a scheduler that
