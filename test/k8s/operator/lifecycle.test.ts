@@ -340,7 +340,11 @@ fixture.test(
         if (!done) return undefined;
         const b = await getBc(fixture.cluster.kubeConfig, 'demo');
         const avail = b?.status?.conditions?.find((c) => c.type === 'Available');
-        return avail?.status === 'True' && avail.observedGeneration === b?.metadata.generation
+        // The last pod can be Ready (and the cluster Available) a moment before the
+        // operator records the roll as finished: wait for that status write too.
+        return avail?.status === 'True' &&
+          avail.observedGeneration === b?.metadata.generation &&
+          (b?.status?.operation ?? null) === null
           ? b
           : undefined;
       },
