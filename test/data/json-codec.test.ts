@@ -47,6 +47,23 @@ describe('data - JSON round trip', () => {
     expect(toJson(data.count(2n ** 60n)).data).toBe(2n ** 60n);
     expect(toJson(data.count(5)).data).toBe(5);
   });
+
+  it('reads numbers by one rule: integer literals for counts and integers, any number for reals', () => {
+    const r = (t: string) => fromJsonText(t);
+    expect(r('{"@data-type":"count","data":10}')).toEqual(data.count(10));
+    expect(r('{"@data-type":"count","data":-0}')).toEqual(data.count(0));
+    expect(r('{"@data-type":"integer","data":-42}')).toEqual(data.integer(-42));
+    expect(r('{"@data-type":"real","data":1e19}')).toEqual(data.real(1e19));
+    expect(r('{"@data-type":"real","data":10}')).toEqual(data.real(10));
+    expect(r('{"@data-type":"real","data":2.5E-3}')).toEqual(data.real(0.0025));
+    const negZero = r('{"@data-type":"real","data":-0}');
+    expect(negZero.kind === 'real' && Object.is(negZero.value, -0)).toBe(true);
+    expect(r('{"@data-type":"real","data":"inf"}')).toEqual(data.real(Infinity));
+    // Inside containers too.
+    expect(r('{"@data-type":"vector","data":[{"@data-type":"real","data":1.5}]}')).toEqual(
+      data.vector([data.real(1.5)])
+    );
+  });
 });
 
 describe('data - JSON time text at the int64 limits', () => {
@@ -169,7 +186,26 @@ describe('data - JSON errors name the path', () => {
       '$.data',
       /out of range/,
     ],
-    ['count fraction', '{"@data-type": "count", "data": 1.5}', '$.data', /exact integer/],
+    [
+      'count fraction',
+      '{"@data-type": "count", "data": 1.5}',
+      '$.data',
+      /integer literal, got 1\.5/,
+    ],
+    // Issue 10, defect 4: `10.0` was accepted as a count while `1e19` (in range) was refused;
+    // now a fraction or an exponent is never a count's or an integer's spelling.
+    ['count 10.0', '{"@data-type": "count", "data": 10.0}', '$.data', /integer literal, got 10\.0/],
+    ['count 1e19', '{"@data-type": "count", "data": 1e19}', '$.data', /integer literal, got 1e19/],
+    ['integer 5E2', '{"@data-type": "integer", "data": 5E2}', '$.data', /integer literal, got 5E2/],
+    // A real literal beyond a double's range was read as infinity.
+    [
+      'real 1e400',
+      '{"@data-type": "real", "data": 1e400}',
+      '$.data',
+      /beyond the range of a double/,
+    ],
+    ['real -1e400', '{"@data-type": "real", "data": -1e400}', '$.data', /beyond the range/],
+    ['bare number', '5', '$', /expected an object/],
     ['count as string', '{"@data-type": "count", "data": "1"}', '$.data', /exact integer/],
     [
       'integer too small',

@@ -160,6 +160,18 @@ function stringify(v: JsonValue): string {
   }
 }
 
+/**
+ * A JSON number written with a fraction or an exponent (text form only): a real may take it,
+ * a count or an integer may not (`10.0` and `1e19` are refused alike), and a literal beyond a
+ * double's range (`1e400`) is refused rather than read as infinity.
+ */
+class NumberLiteral {
+  constructor(
+    readonly value: number,
+    readonly source: string
+  ) {}
+}
+
 interface ParseContext {
   readonly source?: string;
 }
@@ -186,10 +198,11 @@ export function fromJsonText(text: string, limits?: Partial<DataLimits>): Data {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text, (_key: string, value: unknown, ctx?: ParseContext) => {
-      if (typeof value === 'number' && !Number.isSafeInteger(value) && ctx?.source !== undefined) {
-        if (/^-?\d+$/.test(ctx.source)) return BigInt(ctx.source);
-      }
-      return value;
+      if (typeof value !== 'number' || ctx?.source === undefined) return value;
+      // Integer literals are exact at any size; "-0" stays a number (the real -0).
+      if (/^-?\d+$/.test(ctx.source)) return ctx.source === '-0' ? -0 : BigInt(ctx.source);
+      // A fraction or an exponent is a real's spelling, never a count's or an integer's.
+      return new NumberLiteral(value, ctx.source);
     });
   } catch (e) {
     throw new DataJsonError(`not JSON: ${e instanceof Error ? e.message : String(e)}`, '$', {
@@ -228,7 +241,7 @@ function bracketDepth(text: string, stopAt: number): number {
 export function fromJson(json: unknown, limits?: Partial<DataLimits>): Data {
   const { maxDepth } = resolveLimits(limits);
   const walk = (j: unknown, path: string, depth: number, top: boolean): Data => {
-    if (typeof j !== 'object' || j === null || Array.isArray(j)) {
+    if (typeof j !== 'object' || j === null || Array.isArray(j) || j instanceof NumberLiteral) {
       throw new DataJsonError('expected an object with "@data-type" and "data"', path);
     }
     const o = j as Record<string, unknown>;
@@ -263,6 +276,10 @@ export function fromJson(json: unknown, limits?: Partial<DataLimits>): Data {
         return data.boolean(d as boolean);
       case 'count':
       case 'integer': {
+        if (d instanceof NumberLiteral)
+          return fail(
+            `expected an integer literal, got ${d.source} (no fraction or exponent in a ${t})`
+          );
         const x = jsonInteger(d);
         if (x === undefined) return fail('expected an exact integer');
         const [lo, hi] = t === 'count' ? [0n, MAX_COUNT] : [MIN_INT64, MAX_INT64];
@@ -270,6 +287,11 @@ export function fromJson(json: unknown, limits?: Partial<DataLimits>): Data {
         return { kind: t, value: x };
       }
       case 'real': {
+        if (d instanceof NumberLiteral) {
+          if (!Number.isFinite(d.value))
+            return fail(`${d.source} is beyond the range of a double (write "inf" or "-inf")`);
+          return { kind: 'real', value: d.value };
+        }
         if (typeof d === 'number') return { kind: 'real', value: d };
         if (typeof d === 'bigint') return { kind: 'real', value: Number(d) };
         const special = typeof d === 'string' ? SPECIAL_REALS.get(d) : undefined;
