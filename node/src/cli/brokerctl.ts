@@ -78,7 +78,7 @@ export const CTL_FLAGS: readonly FlagSpec[] = [
     env: 'BROKERCTL_OUTPUT',
     choices: ['text', 'json'],
     default: 'text',
-    help: 'output format of status and peers',
+    help: 'output format of every command (text for people, json for programs)',
   },
   {
     name: 'timeout-ms',

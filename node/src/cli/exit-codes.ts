@@ -10,6 +10,12 @@ export const EXIT = {
   unavailable: 3,
   /** The subscription was ended by the node (overflow policy, shutdown) before --count. */
   subscriptionEnded: 4,
+  /**
+   * A store or cluster write whose outcome is unknown (DEADLINE_EXCEEDED after sending, a
+   * connection lost mid-call, or the node's `broker-outcome: unknown`): it may or may not have
+   * taken effect.
+   */
+  outcomeUnknown: 5,
 } as const;
 
 /** A failure that maps to an exit code. */

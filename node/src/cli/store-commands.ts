@@ -13,12 +13,8 @@ import { DATA_KINDS, type Data, type DataKind, fromJsonText } from '../data/inde
 import { CliError, EXIT } from './exit-codes.js';
 import { brokerJson, eventJson, expiresAtText, jsonText, storesTable } from './store-output.js';
 
-/**
- * Exit code of a write whose outcome is unknown (DEADLINE_EXCEEDED after sending, a
- * connection lost mid-call, or the node's `broker-outcome: unknown`): it may or may not have
- * taken effect. Kept next to the store commands until exit-codes.ts lists it.
- */
-export const EXIT_OUTCOME_UNKNOWN = 5;
+/** Exit code of a write whose outcome is unknown (see EXIT.outcomeUnknown). */
+export const EXIT_OUTCOME_UNKNOWN = EXIT.outcomeUnknown;
 
 /** What a store or cluster command needs from brokerctl. */
 export interface CommandContext {
