@@ -17,15 +17,16 @@ import { ClusterRequestError, OUTCOME_TRAILER, outcomeOf, toGrpcError } from './
 import {
   type MemberRecord,
   type StoreRecord,
+  InvalidMetaCommandError,
+  MEMBER_ID_RE,
+  checkAddress,
+  checkStoreName,
   desiredReplicas,
   parseReplicaId,
   replicaId,
 } from './map/index.js';
 import { FORWARDED_HEADER, unary } from './peer-calls.js';
 
-const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const STORE_RE = /^[A-Za-z0-9_.-]{1,128}$/;
-const ADDRESS_RE = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/;
 const FORWARD_TIMEOUT_MS = 15_000;
 
 const STATE_WIRE: Record<MemberRecord['state'], MemberState> = {
@@ -40,7 +41,7 @@ function bad(msg: string): ClusterRequestError {
 }
 
 function checkId(id: unknown, field = 'id'): string {
-  if (typeof id !== 'string' || !ID_RE.test(id))
+  if (typeof id !== 'string' || !MEMBER_ID_RE.test(id))
     throw bad(
       `${field}: ${JSON.stringify(id)} is not a member id (letters, digits, "-", "_", "."; at most 63)`
     );
@@ -48,11 +49,17 @@ function checkId(id: unknown, field = 'id'): string {
 }
 
 function checkStore(name: unknown): string {
-  if (typeof name !== 'string' || !STORE_RE.test(name))
-    throw bad(
-      `name: ${JSON.stringify(name)} is not a store name (1 to 128 of letters, digits, "_", ".", "-")`
-    );
-  return name;
+  return asArgument(() => checkStoreName(name, 'name'));
+}
+
+/** The cluster map's own checks, as INVALID_ARGUMENT naming the field. */
+function asArgument<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof InvalidMetaCommandError) throw bad(e.message);
+    throw e;
+  }
 }
 
 type Handler<Req, Res> = (req: Req, md: grpc.Metadata) => Promise<Res>;
@@ -100,8 +107,7 @@ export class AdminService {
       AddMember: wrap('AddMember', (r: { id: string; address: string }, md) =>
         this.onMetaLeader('AddMember', r, md, async () => {
           const id = checkId(r.id);
-          if (!ADDRESS_RE.test(r.address))
-            throw bad(`address: ${JSON.stringify(r.address)} is not HOST:PORT`);
+          asArgument(() => checkAddress(r.address, 'address'));
           if (this.cluster.map.member(id) === undefined)
             await this.cluster.proposeMeta({ kind: 'add-member', id, address: r.address });
           return this.clusterMap();

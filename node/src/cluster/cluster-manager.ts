@@ -383,8 +383,7 @@ export class ClusterManager {
 
   isLeader(group: string): boolean {
     const h = this.host;
-    if (h === undefined || !h.hasGroup(group)) return false;
-    return h.status(group).role === 'leader';
+    return h !== undefined && h.isLeader(group);
   }
 
   private async metaLeaderDuties(): Promise<void> {

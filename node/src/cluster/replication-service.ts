@@ -11,11 +11,8 @@ import type { JoinResponse } from '../gen/broker/v1/JoinResponse.js';
 import { peerAuth } from '../transport/index.js';
 import { type ClusterManager, META_GROUP } from './cluster-manager.js';
 import { ClusterRequestError, toGrpcError } from './errors.js';
-import { parseReplicaId } from './map/index.js';
+import { MEMBER_ID_RE, checkAddress, parseReplicaId } from './map/index.js';
 import { FORWARDED_HEADER, unary } from './peer-calls.js';
-
-const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const ADDRESS_RE = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/;
 
 export class ReplicationService {
   constructor(
@@ -75,7 +72,7 @@ export class ReplicationService {
 
   private discover(req: DiscoverRequest__Output): DiscoverResponse {
     const state = this.cluster.discoverState();
-    const m = ID_RE.test(req.peer_id) ? this.cluster.map.member(req.peer_id) : undefined;
+    const m = MEMBER_ID_RE.test(req.peer_id) ? this.cluster.map.member(req.peer_id) : undefined;
     let leader = '';
     if (this.cluster.replicaHost.hasGroup(META_GROUP)) {
       const l = this.cluster.replicaHost.status(META_GROUP).leader;
@@ -95,10 +92,13 @@ export class ReplicationService {
     caller: string,
     md: grpc.Metadata
   ): Promise<JoinResponse> {
-    if (!ID_RE.test(req.peer_id))
+    if (!MEMBER_ID_RE.test(req.peer_id))
       throw new ClusterRequestError(grpc.status.INVALID_ARGUMENT, 'peer_id: not a member id');
-    if (!ADDRESS_RE.test(req.address))
-      throw new ClusterRequestError(grpc.status.INVALID_ARGUMENT, 'address: not HOST:PORT');
+    try {
+      checkAddress(req.address, 'address');
+    } catch (e) {
+      throw new ClusterRequestError(grpc.status.INVALID_ARGUMENT, (e as Error).message);
+    }
     const relayed = md.get(FORWARDED_HEADER).length > 0;
     // A peer joins for itself; only a member relaying a Join may speak for another id.
     if (req.peer_id !== caller && (!relayed || this.cluster.map.member(caller) === undefined))

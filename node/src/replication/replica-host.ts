@@ -640,6 +640,17 @@ export class ReplicaHost {
     }
   }
 
+  /** Whether this replica leads its group (no allocation: for per-request checks). */
+  isLeader(group: string): boolean {
+    const rep = this.replicas.get(group);
+    return (
+      rep !== undefined &&
+      rep.closing === undefined &&
+      rep.broken === undefined &&
+      rep.node?.basicStatus().softState.state === StateType.Leader
+    );
+  }
+
   status(group: string): GroupStatusView {
     const rep = this.replicas.get(group);
     if (rep === undefined || rep.closing !== undefined)

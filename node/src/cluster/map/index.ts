@@ -7,7 +7,7 @@ export { encodeMetaCommand, decodeMetaCommand, parseMetaCommand } from './meta-c
 export { hrwRank, hrwScore, placeStore, desiredReplicas } from './placement.js';
 export { replicaId, parseReplicaId } from './replica-id.js';
 export { metaVoterTarget, metaVoterCountProblem } from './meta-voters.js';
-export { storeGroupId, MEMBER_ID_RE } from './names.js';
+export { storeGroupId, MEMBER_ID_RE, checkAddress, checkStoreName } from './names.js';
 export {
   MAX_MEMBERS,
   MAX_STORES,
