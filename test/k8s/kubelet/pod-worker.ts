@@ -1,3 +1,4 @@
+import { repoRoot } from './image-table.js';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -45,7 +46,13 @@ function shellQuote(s: string): string {
  */
 function prologue(hostname: string, mounts: readonly Mount[], workingDir: string): string {
   const lines = ['set -e', `hostname ${shellQuote(hostname.slice(0, 63))}`];
+  const root = repoRoot();
   for (const m of mounts) {
+    // Pods are host processes running the checkout's programs: a volume mounted over a folder
+    // that holds the checkout (an emptyDir at /tmp with the checkout under /tmp) would hide
+    // them. Such a mount is left out; the pod sees the host folder there instead.
+    const t = m.target.endsWith('/') ? m.target : m.target + '/';
+    if ((root + '/').startsWith(t)) continue;
     const src = shellQuote(m.source);
     const dst = shellQuote(m.target);
     lines.push(
