@@ -160,6 +160,21 @@ export function plan(o: Observed): Plan {
     }
   }
 
+  // Before the founding peers have bootstrapped the map, every Ready pod is missing from it:
+  // that is the Create still going on, not peers to add.
+  if (admin.kind === 'ok' && admin.map.members.length === 0) {
+    return {
+      statefulSetReplicas: desired,
+      action: undefined,
+      operation: {
+        type: waitingType(o),
+        target: `${desired} peers`,
+        progress: `${ready.length}/${desired} peers ready, waiting for them to found the cluster`,
+      },
+      blocked: undefined,
+    };
+  }
+
   // Scale up: the StatefulSet grows at once; each new peer joins as a learner, then is promoted.
   if (admin.kind === 'ok') {
     for (const p of ready) {

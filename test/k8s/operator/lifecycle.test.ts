@@ -137,9 +137,18 @@ fixture.test(
       '--timeout=120s',
       'bc/demo'
     );
-    const bc = await getBc(fixture.cluster.kubeConfig, 'demo');
-    expect(bc?.status?.readyReplicas).toBe(3);
-    expect(bc?.status?.phase).toBe('Available');
+    // Available can turn True while the last founder is still being recorded in the map
+    // (Progressing=True, phase Progressing); the phase settles once nothing is in progress.
+    const bc = await waitCondition(
+      fixture.cluster.kubeConfig,
+      'demo',
+      'Progressing',
+      'False',
+      60_000,
+      (x) => x.status?.phase === 'Available'
+    );
+    expect(bc.status?.readyReplicas).toBe(3);
+    expect(bc.status?.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
     expect(bc?.metadata.finalizers).toContain('brokercluster.dev/cleanup');
     const table = await kubectl(fixture.cluster, 'get', 'bc', 'demo');
     expect(table).toMatch(/NAME\s+READY\s+REPLICAS\s+STORES\s+STATUS\s+AGE/);

@@ -103,6 +103,29 @@ describe('create', () => {
     });
   });
 
+  test('Ready peers are not added while they are still founding the map (still Create)', () => {
+    const o = observed({
+      spec: { replicas: 3 },
+      stsReplicas: 3,
+      pods: three,
+      admin: map({}, [], ''),
+      status: { operation: { type: 'Create', target: '3 peers', progress: '', startedAt: '' } },
+    });
+    expect(plan(o)).toMatchObject({
+      action: undefined,
+      operation: { type: 'Create', progress: expect.stringMatching(/found the cluster/) },
+    });
+    // Once founded, a Ready pod the map lacks is a peer to add.
+    const founded = observed({
+      ...o,
+      spec: { replicas: 3 },
+      stsReplicas: 3,
+      pods: three,
+      admin: map({ 'demo-0': 'ACTIVE', 'demo-1': 'ACTIVE' }),
+    });
+    expect(plan(founded).action).toMatchObject({ kind: 'addMember', id: 'demo-2' });
+  });
+
   test('declared stores are created once the meta group has a leader', () => {
     const o = observed({
       spec: { replicas: 3, stores: [{ name: 'kv', maxKeys: 9 }] },
