@@ -6,6 +6,7 @@ import type { BrokerClientClient as _broker_v1_BrokerClientClient, BrokerClientD
 import type { Delivery as _broker_v1_Delivery, Delivery__Output as _broker_v1_Delivery__Output } from './broker/v1/Delivery.js';
 import type { EventRun as _broker_v1_EventRun, EventRun__Output as _broker_v1_EventRun__Output } from './broker/v1/EventRun.js';
 import type { PeerStatus as _broker_v1_PeerStatus, PeerStatus__Output as _broker_v1_PeerStatus__Output } from './broker/v1/PeerStatus.js';
+import type { PoolMembership as _broker_v1_PoolMembership, PoolMembership__Output as _broker_v1_PoolMembership__Output } from './broker/v1/PoolMembership.js';
 import type { PublishRequest as _broker_v1_PublishRequest, PublishRequest__Output as _broker_v1_PublishRequest__Output } from './broker/v1/PublishRequest.js';
 import type { PublishResponse as _broker_v1_PublishResponse, PublishResponse__Output as _broker_v1_PublishResponse__Output } from './broker/v1/PublishResponse.js';
 import type { StatusRequest as _broker_v1_StatusRequest, StatusRequest__Output as _broker_v1_StatusRequest__Output } from './broker/v1/StatusRequest.js';
@@ -25,6 +26,7 @@ export interface ProtoGrpcType {
       EventRun: MessageTypeDefinition<_broker_v1_EventRun, _broker_v1_EventRun__Output>
       OverflowPolicy: EnumTypeDefinition
       PeerStatus: MessageTypeDefinition<_broker_v1_PeerStatus, _broker_v1_PeerStatus__Output>
+      PoolMembership: MessageTypeDefinition<_broker_v1_PoolMembership, _broker_v1_PoolMembership__Output>
       PublishRequest: MessageTypeDefinition<_broker_v1_PublishRequest, _broker_v1_PublishRequest__Output>
       PublishResponse: MessageTypeDefinition<_broker_v1_PublishResponse, _broker_v1_PublishResponse__Output>
       StatusRequest: MessageTypeDefinition<_broker_v1_StatusRequest, _broker_v1_StatusRequest__Output>

@@ -19,6 +19,11 @@ import type { PeerChallenge as _broker_v1_PeerChallenge, PeerChallenge__Output a
 import type { PeerFrame as _broker_v1_PeerFrame, PeerFrame__Output as _broker_v1_PeerFrame__Output } from './broker/v1/PeerFrame.js';
 import type { PeerProof as _broker_v1_PeerProof, PeerProof__Output as _broker_v1_PeerProof__Output } from './broker/v1/PeerProof.js';
 import type { PeerStatus as _broker_v1_PeerStatus, PeerStatus__Output as _broker_v1_PeerStatus__Output } from './broker/v1/PeerStatus.js';
+import type { PoolAck as _broker_v1_PoolAck, PoolAck__Output as _broker_v1_PoolAck__Output } from './broker/v1/PoolAck.js';
+import type { PoolAnnouncement as _broker_v1_PoolAnnouncement, PoolAnnouncement__Output as _broker_v1_PoolAnnouncement__Output } from './broker/v1/PoolAnnouncement.js';
+import type { PoolDelivery as _broker_v1_PoolDelivery, PoolDelivery__Output as _broker_v1_PoolDelivery__Output } from './broker/v1/PoolDelivery.js';
+import type { PoolMember as _broker_v1_PoolMember, PoolMember__Output as _broker_v1_PoolMember__Output } from './broker/v1/PoolMember.js';
+import type { PoolMembership as _broker_v1_PoolMembership, PoolMembership__Output as _broker_v1_PoolMembership__Output } from './broker/v1/PoolMembership.js';
 import type { PublishRequest as _broker_v1_PublishRequest, PublishRequest__Output as _broker_v1_PublishRequest__Output } from './broker/v1/PublishRequest.js';
 import type { PublishResponse as _broker_v1_PublishResponse, PublishResponse__Output as _broker_v1_PublishResponse__Output } from './broker/v1/PublishResponse.js';
 import type { RaftBatch as _broker_v1_RaftBatch, RaftBatch__Output as _broker_v1_RaftBatch__Output } from './broker/v1/RaftBatch.js';
@@ -61,6 +66,11 @@ export interface ProtoGrpcType {
       PeerFrame: MessageTypeDefinition<_broker_v1_PeerFrame, _broker_v1_PeerFrame__Output>
       PeerProof: MessageTypeDefinition<_broker_v1_PeerProof, _broker_v1_PeerProof__Output>
       PeerStatus: MessageTypeDefinition<_broker_v1_PeerStatus, _broker_v1_PeerStatus__Output>
+      PoolAck: MessageTypeDefinition<_broker_v1_PoolAck, _broker_v1_PoolAck__Output>
+      PoolAnnouncement: MessageTypeDefinition<_broker_v1_PoolAnnouncement, _broker_v1_PoolAnnouncement__Output>
+      PoolDelivery: MessageTypeDefinition<_broker_v1_PoolDelivery, _broker_v1_PoolDelivery__Output>
+      PoolMember: MessageTypeDefinition<_broker_v1_PoolMember, _broker_v1_PoolMember__Output>
+      PoolMembership: MessageTypeDefinition<_broker_v1_PoolMembership, _broker_v1_PoolMembership__Output>
       PublishRequest: MessageTypeDefinition<_broker_v1_PublishRequest, _broker_v1_PublishRequest__Output>
       PublishResponse: MessageTypeDefinition<_broker_v1_PublishResponse, _broker_v1_PublishResponse__Output>
       RaftBatch: MessageTypeDefinition<_broker_v1_RaftBatch, _broker_v1_RaftBatch__Output>

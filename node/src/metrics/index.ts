@@ -1,3 +1,4 @@
 /** Prometheus metrics of broker-node. */
 export { BrokerMetrics, type GaugeSources, OTHER_TOPICS } from './broker-metrics.js';
 export { StoreMetrics, type StoreGaugeSources, storeLabel } from './store-metrics.js';
+export { PoolMetrics } from './pool-metrics.js';

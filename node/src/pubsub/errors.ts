@@ -51,3 +51,15 @@ export class WaitTimeoutError extends Error {
     super(`${what} did not make room within ${timeoutMs} ms`, options);
   }
 }
+
+/** A pool name, key or pool request is not acceptable (docs/pools.md). */
+export class InvalidPoolError extends Error {
+  override readonly name = 'InvalidPoolError';
+  constructor(
+    readonly pool: string,
+    readonly reason: string,
+    options?: ErrorOptions
+  ) {
+    super(`pool ${JSON.stringify(pool.slice(0, 80))}: ${reason}`, options);
+  }
+}

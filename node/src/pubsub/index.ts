@@ -23,4 +23,22 @@ export {
   InvalidPayloadError,
   QueueClosedError,
   WaitTimeoutError,
+  InvalidPoolError,
 } from './errors.js';
+export {
+  PoolRouter,
+  type PoolPeerLink,
+  type PoolObserver,
+  type PoolRouterOptions,
+  type MembershipEvent,
+} from './pool-router.js';
+export {
+  PoolTable,
+  type PoolMemberInfo,
+  type MembershipChange,
+  type AnnouncedMember,
+  validatePoolName,
+  MAX_POOL_NAME_LENGTH,
+  MAX_POOL_KEY_BYTES,
+} from './pool-table.js';
+export { pickHrw, hrwMember, murmur3, type HrwMember } from './pool-hrw.js';

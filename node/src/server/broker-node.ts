@@ -19,11 +19,12 @@ import {
 import { encodeData } from '../data/index.js';
 import type { StatusResponse } from '../gen/broker/v1/StatusResponse.js';
 import type { StoreEvent } from '../store/index.js';
-import { BrokerMetrics, StoreMetrics } from '../metrics/index.js';
-import { Router, nowMs } from '../pubsub/index.js';
+import { BrokerMetrics, PoolMetrics, StoreMetrics } from '../metrics/index.js';
+import { PoolRouter, Router, nowMs } from '../pubsub/index.js';
 import {
   type Credentials,
   PeerManager,
+  PoolFrames,
   guardConnections,
   loadProtos,
   makeCredentials,
@@ -49,6 +50,8 @@ export interface BoundAddresses {
 export class BrokerNode {
   readonly metrics: BrokerMetrics;
   readonly router: Router;
+  /** Pools (docs/pools.md): keyed and round-robin delivery to one member of a pool. */
+  readonly pools: PoolRouter;
   readonly peers: PeerManager;
   private readonly credentials: Credentials;
   private readonly clientService: ClientService;
@@ -89,9 +92,27 @@ export class BrokerNode {
       this.credentials.channel,
       log
     );
+    this.pools = new PoolRouter(
+      {
+        nodeId: config.id,
+        maxPendingEvents: config.peerQueue,
+        publishTimeoutMs: config.publishTimeoutMs,
+      },
+      new PoolMetrics(this.metrics.registry)
+    );
+    this.peers.attachPools(
+      new PoolFrames(this.pools, {
+        maxTopicLength: config.maxTopicLength,
+        maxMembers: config.maxSubscribers,
+        maxTopicsPerMember: config.maxSubscriptions,
+        maxMessageBytes: config.maxMessageBytes,
+        maxDepth: config.maxDepth,
+      })
+    );
     this.clientService = new ClientService({
       config,
       router: this.router,
+      pools: this.pools,
       metrics: this.metrics,
       log,
       status: () => this.status(),

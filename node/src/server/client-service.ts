@@ -11,11 +11,17 @@ import {
   LimitExceededError,
   type OverflowPolicy,
   PayloadValidator,
+  type PoolRouter,
   type Router,
   Subscriber,
   nowMs,
   canonicalPrefix,
+  InvalidPoolError,
+  MAX_POOL_KEY_BYTES,
+  type MembershipEvent,
+  validatePoolName,
 } from '../pubsub/index.js';
+import type { PoolMembership } from '../gen/broker/v1/PoolMembership.js';
 import { fromWireRun, publishRequestBytes, toWireRun } from '../transport/index.js';
 import { rejectionLabel, statusError, toStatusError } from './grpc-errors.js';
 import { RateLimitedLog } from './rate-limited-log.js';
@@ -33,6 +39,7 @@ const POLICY_FROM_WIRE: Record<string, OverflowPolicy | undefined> = {
 export interface ClientServiceContext {
   readonly config: NodeConfig;
   readonly router: Router;
+  readonly pools: PoolRouter;
   readonly metrics: BrokerMetrics;
   readonly log: Logger;
   status(): StatusResponse;
@@ -105,13 +112,16 @@ export class ClientService {
           }
         })();
       },
-      Subscribe: (call) => this.subscribe(call, call.request),
+      Subscribe: (call) => this.subscribe(call, call.request, false),
       SubscribeStream: (call) => {
         let sub: Subscriber | undefined;
         call.on('data', (req: SubscribeRequest__Output) => {
           try {
-            if (sub === undefined) sub = this.subscribe(call, req);
-            else if (sub.disconnectReason === undefined) {
+            if (sub === undefined) sub = this.subscribe(call, req, true);
+            else if (this.ctx.pools.isMember(sub)) {
+              // Pools: later messages of a member's stream acknowledge events.
+              if (sub.disconnectReason === undefined) poolFollowUp(this.ctx.pools, sub, req);
+            } else if (sub.disconnectReason === undefined) {
               const topics = this.checkTopics(req.topics);
               this.ctx.router.updateSubscriber(sub, topics);
               call.write({ ack: true, topics: [...sub.topics] });
@@ -172,6 +182,7 @@ export class ClientService {
       events += run.sizes.length;
       runs.push(run);
     }
+    if (req.pool !== '') await this.ctx.pools.publish(poolName(req.pool), poolKey(req.key), runs);
     await this.ctx.router.publish(runs);
     return events;
   }
@@ -191,7 +202,11 @@ export class ClientService {
     return unique;
   }
 
-  private subscribe(call: SubscriberCall, req: SubscribeRequest__Output): Subscriber | undefined {
+  private subscribe(
+    call: SubscriberCall,
+    req: SubscribeRequest__Output,
+    bidi: boolean
+  ): Subscriber | undefined {
     const { config, router, metrics } = this.ctx;
     let release: (() => void) | undefined;
     try {
@@ -199,13 +214,17 @@ export class ClientService {
         throw statusError(grpc.status.UNAVAILABLE, 'node is shutting down');
       release = this.admitStream(call.getPeer());
       const topics = this.checkTopics(req.topics ?? []);
-      if (router.subscriberCount >= config.maxSubscribers) {
+      const pool = req.pool === '' ? undefined : poolName(req.pool);
+      if (pool !== undefined) checkPoolSubscribe(pool, req, bidi);
+      if (router.subscriberCount + this.ctx.pools.memberCount >= config.maxSubscribers) {
         throw new LimitExceededError(
           'max-subscribers',
           `this peer already serves ${config.maxSubscribers} subscribers`
         );
       }
-      const policy = POLICY_FROM_WIRE[req.overflow_policy ?? ''] ?? config.overflowPolicy;
+      const asked = POLICY_FROM_WIRE[req.overflow_policy ?? ''] ?? config.overflowPolicy;
+      // A pool member never drops: it holds producers (block) unless it asked for disconnect.
+      const policy = pool !== undefined && asked === 'drop-oldest' ? 'block' : asked;
       const capacity = req.queue_capacity > 0 ? req.queue_capacity : config.subscriberQueue;
       if (capacity > config.maxSubscriberQueue) {
         throw new LimitExceededError(
@@ -224,12 +243,19 @@ export class ClientService {
         metrics
       );
       sub.setTopics(topics);
-      router.addSubscriber(sub);
+      if (pool === undefined) router.addSubscriber(sub);
       this.open.set(sub, call);
       call.write({ ack: true, topics: [...sub.topics] });
+      // Pools: a member gets only what the pool routes to it, plus membership events.
+      if (pool !== undefined)
+        this.ctx.pools.join(sub, pool, (e) => {
+          if (sub.disconnectReason === undefined)
+            call.write({ pool_membership: membershipWire(e) });
+        });
       const admitted = release;
       const cleanup = (): void => {
         admitted();
+        this.ctx.pools.leave(sub);
         router.removeSubscriber(sub);
         this.open.delete(sub);
         sub.disconnect('subscriber went away');
@@ -238,6 +264,7 @@ export class ClientService {
       call.on('close', cleanup);
       call.on('error', cleanup);
       sub.whenDisconnected((reason) => {
+        this.ctx.pools.leave(sub);
         router.removeSubscriber(sub);
         this.open.delete(sub);
         if (reason !== 'subscriber went away' && reason !== 'node shutting down') {
@@ -295,6 +322,49 @@ export class ClientService {
       if (!ok) await waitDrain(call, sub);
     }
   }
+}
+
+// Pools (docs/pools.md): request checks of pool publishes and pool members.
+
+function poolName(name: string): string {
+  return validatePoolName(name);
+}
+
+function poolKey(key: Buffer): Buffer {
+  if (key.length > MAX_POOL_KEY_BYTES)
+    throw new InvalidPoolError('', `key of ${key.length} bytes, at most ${MAX_POOL_KEY_BYTES}`);
+  return key;
+}
+
+function checkPoolSubscribe(pool: string, req: SubscribeRequest__Output, bidi: boolean): void {
+  if (!bidi)
+    throw new InvalidPoolError(
+      pool,
+      'a pool member subscribes with SubscribeStream (it acknowledges events on it)'
+    );
+  if (req.overflow_policy === 'OVERFLOW_POLICY_DROP_OLDEST')
+    throw new InvalidPoolError(
+      pool,
+      'a pool member cannot use drop-oldest: it would lose pool events'
+    );
+}
+
+/** A member's later stream message: an acknowledgement, never a filter change. */
+function poolFollowUp(pools: PoolRouter, sub: Subscriber, req: SubscribeRequest__Output): void {
+  const n = Number(req.pool_ack);
+  if (req.topics.length > 0 || req.pool !== '')
+    throw new InvalidPoolError(req.pool, 'a pool member cannot change its topics or pool');
+  if (n > 0) pools.ack(sub, n);
+}
+
+function membershipWire(e: MembershipEvent): PoolMembership {
+  return {
+    pool: e.pool,
+    member: e.member,
+    joined: [...e.joined],
+    left: [...e.left],
+    members: [...e.members],
+  };
 }
 
 /** Resolves when `call` drains or `sub` is cut off (a full stream then never drains). */

@@ -1,5 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
-import { InvalidPayloadError, InvalidTopicError, LimitExceededError } from '../pubsub/index.js';
+import {
+  InvalidPayloadError,
+  InvalidPoolError,
+  InvalidTopicError,
+  LimitExceededError,
+} from '../pubsub/index.js';
 
 /** A gRPC status error with a message for the client. */
 export interface StatusError extends Error {
@@ -24,6 +29,7 @@ export function rejectionLabel(e: unknown): string {
   if (e instanceof LimitExceededError) return e.limit;
   if (e instanceof InvalidTopicError) return 'topic';
   if (e instanceof InvalidPayloadError) return 'payload';
+  if (e instanceof InvalidPoolError) return 'pool';
   return 'request';
 }
 
@@ -39,7 +45,11 @@ export function toStatusError(e: unknown): StatusError {
       e.message
     );
   }
-  if (e instanceof InvalidTopicError || e instanceof InvalidPayloadError) {
+  if (
+    e instanceof InvalidTopicError ||
+    e instanceof InvalidPayloadError ||
+    e instanceof InvalidPoolError
+  ) {
     return statusError(grpc.status.INVALID_ARGUMENT, e.message);
   }
   return statusError(grpc.status.INTERNAL, `internal error: ${(e as Error)?.message ?? String(e)}`);

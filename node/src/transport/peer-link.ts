@@ -64,6 +64,12 @@ export function provesIdentity(auth: PeerAuthPolicy): boolean {
   return auth.secret !== undefined || auth.mtls;
 }
 
+/** Handles the pool frames of a link (docs/pools.md; transport/pool-frames.ts). */
+export interface PoolFrameHandler {
+  /** Throws on a frame that breaks the rules: the link then closes naming the problem. */
+  onFrame(link: PeerLink, frame: PeerFrame__Output): void;
+}
+
 /** What a peer said about itself in Hello. */
 export interface RemoteHello {
   readonly peerId: string;
@@ -114,6 +120,8 @@ export class PeerLink implements PeerSink {
   /** The dialer sends Hello once it holds the acceptor's challenge (when there is a secret). */
   private helloSent = false;
   private readonly validator: PayloadValidator;
+  /** Pools: where pool frames go; set by the peer manager before the handshake. */
+  pools: PoolFrameHandler | undefined;
 
   constructor(
     private readonly stream: LinkStream,
@@ -194,6 +202,11 @@ export class PeerLink implements PeerSink {
     if (this.closedReason !== undefined) return;
     this.subscriptionVersion++;
     this.write({ subscriptions: { topics: [...topics], version: this.subscriptionVersion } });
+  }
+
+  /** Writes a pool frame (docs/pools.md); a closed link drops it (the sender re-routes). */
+  sendPoolFrame(frame: PeerFrame): void {
+    if (this.closedReason === undefined) this.write(frame);
   }
 
   enqueue(run: EventRun): Promise<void> | undefined {
@@ -396,6 +409,12 @@ export class PeerLink implements PeerSink {
             reason: f.goodbye?.reason ?? '',
           });
           return this.close(`peer said goodbye: ${f.goodbye?.reason ?? ''}`, true);
+        case 'pools':
+        case 'pool_delivery':
+        case 'pool_ack':
+          if (!this.helloReceived) throw new Error(`${f.body} before Hello`);
+          if (this.pools === undefined) throw new Error('pools are not served on this link');
+          return this.pools.onFrame(this, f);
         case 'raft':
           if (!this.raftWarned) {
             this.raftWarned = true;

@@ -9,6 +9,7 @@ import { type DialTarget, PeerResolver } from './discovery.js';
 import { addressMismatch, remoteIp } from './peer-address.js';
 import { type LinkSettings, PeerLink, type RemoteHello, provesIdentity } from './peer-link.js';
 import { RECEIVE_WINDOW_BYTES } from './http2-window.js';
+import type { PoolFrames } from './pool-frames.js';
 import { loadProtos } from './proto.js';
 
 /** A peer's state as `status` shows it. */
@@ -53,6 +54,8 @@ export class PeerManager {
   /** A filter announcement is queued for the next turn of the event loop. */
   private announcementScheduled = false;
   private readonly stop = new AbortController();
+  /** Pools (docs/pools.md): the handler of every link's pool frames, when attached. */
+  private pools: PoolFrames | undefined;
 
   constructor(
     private readonly config: NodeConfig,
@@ -95,6 +98,11 @@ export class PeerManager {
       const topics = this.router.localFilter.prefixes();
       for (const link of this.links.values()) link.sendSubscriptions(topics);
     });
+  }
+
+  /** Serves pools on every link from now on (call before start). */
+  attachPools(pools: PoolFrames): void {
+    this.pools = pools;
   }
 
   /** Starts dialing (static peers now, DNS peers as they are discovered). */
@@ -179,6 +187,7 @@ export class PeerManager {
       this.observer,
       this.log
     );
+    link.pools = this.pools;
     link
       .handshake((h) => this.checkInbound(h, call.getPeer()))
       .then((h) => this.register(link, h))
@@ -242,6 +251,7 @@ export class PeerManager {
     this.links.set(h.peerId, link);
     this.router.addPeer(link);
     link.sendSubscriptions(this.router.localFilter.prefixes());
+    this.pools?.linkUp(link);
     this.log.log('info', 'peer link up', {
       remote: h.peerId,
       role: link.role,
@@ -249,6 +259,7 @@ export class PeerManager {
     });
     void link.closed.then((reason) => {
       if (this.links.get(h.peerId) === link) this.links.delete(h.peerId);
+      this.pools?.linkDown(link);
       this.log.log(this.stopped ? 'debug' : 'info', 'peer link down', { remote: h.peerId, reason });
     });
   }
@@ -301,6 +312,7 @@ export class PeerManager {
         this.observer,
         this.log
       );
+      link.pools = this.pools;
       d.link = link;
       let hello: RemoteHello | undefined;
       try {

@@ -3,6 +3,7 @@ import type { Delivery, Delivery__Output } from '../gen/broker/v1/Delivery.js';
 import type { EnvelopeBatch, EnvelopeBatch__Output } from '../gen/broker/v1/EnvelopeBatch.js';
 import type { EventRun, EventRun__Output } from '../gen/broker/v1/EventRun.js';
 import type { PeerFrame, PeerFrame__Output } from '../gen/broker/v1/PeerFrame.js';
+import type { PoolMembership, PoolMembership__Output } from '../gen/broker/v1/PoolMembership.js';
 import type { PublishRequest, PublishRequest__Output } from '../gen/broker/v1/PublishRequest.js';
 
 /**
@@ -188,8 +189,25 @@ function writeRuns(
 /** `PublishRequest` -> bytes. */
 export function encodePublishRequest(m: PublishRequest): Buffer {
   const { plans, size } = planRuns(m.runs);
-  const w = new Writer(Buffer.allocUnsafe(size));
+  // Pools (docs/pools.md): fields 2 (pool) and 3 (key), present only on pool publishes.
+  const pool = m.pool ?? '';
+  const key = m.key === undefined ? EMPTY : asBytes(m.key);
+  const poolLen = Buffer.byteLength(pool, 'utf8');
+  let extra = 0;
+  if (poolLen > 0) extra += 1 + varintSize(poolLen) + poolLen;
+  if (key.length > 0) extra += 1 + varintSize(key.length) + key.length;
+  const w = new Writer(Buffer.allocUnsafe(size + extra));
   writeRuns(w, 1, m.runs, plans);
+  if (poolLen > 0) {
+    w.varint((2 << 3) | WIRE_LEN);
+    w.varint(poolLen);
+    w.utf8(pool, poolLen);
+  }
+  if (key.length > 0) {
+    w.varint((3 << 3) | WIRE_LEN);
+    w.varint(key.length);
+    w.bytes(key);
+  }
   return w.buf;
 }
 
@@ -208,6 +226,11 @@ export function encodeDelivery(m: Delivery): Buffer {
     topicLens.push(n);
     size += 1 + varintSize(n) + n;
   }
+  const membership =
+    m.pool_membership !== undefined && m.pool_membership !== null
+      ? encodeMembership(m.pool_membership)
+      : undefined;
+  if (membership !== undefined) size += 1 + varintSize(membership.length) + membership.length;
   const w = new Writer(Buffer.allocUnsafe(size));
   writeRuns(w, 1, m.runs, plans);
   if (dt !== 0) {
@@ -227,7 +250,66 @@ export function encodeDelivery(m: Delivery): Buffer {
     w.varint(topicLens[i] as number);
     w.utf8(t, topicLens[i] as number);
   });
+  if (membership !== undefined) {
+    w.varint((6 << 3) | WIRE_LEN);
+    w.varint(membership.length);
+    w.bytes(membership);
+  }
   return w.buf;
+}
+
+// Pools (docs/pools.md): the PoolMembership message of Delivery field 6, all strings.
+
+const MEMBERSHIP_FIELDS = ['pool', 'member', 'joined', 'left', 'members'] as const;
+
+function encodeMembership(m: PoolMembership): Buffer {
+  const parts: Array<[number, string]> = [];
+  MEMBERSHIP_FIELDS.forEach((f, i) => {
+    const v = m[f];
+    if (v === undefined) return;
+    for (const s of typeof v === 'string' ? [v] : v) if (s !== '') parts.push([i + 1, s]);
+  });
+  let size = 0;
+  for (const [, s] of parts) {
+    const n = Buffer.byteLength(s, 'utf8');
+    size += 1 + varintSize(n) + n;
+  }
+  const w = new Writer(Buffer.allocUnsafe(size));
+  for (const [field, s] of parts) {
+    const n = Buffer.byteLength(s, 'utf8');
+    w.varint((field << 3) | WIRE_LEN);
+    w.varint(n);
+    w.utf8(s, n);
+  }
+  return w.buf;
+}
+
+function readMembership(r: Reader): PoolMembership__Output {
+  const start = r.len('Delivery.pool_membership');
+  const mr = new Reader(r.buf, start, r.pos);
+  const out: PoolMembership__Output = { pool: '', member: '', joined: [], left: [], members: [] };
+  while (mr.pos < mr.end) {
+    const tag = mr.varint32('PoolMembership tag');
+    const field = tag >>> 3;
+    if (field < 1 || field > 5) {
+      mr.skip(tag & 7, 'PoolMembership');
+      continue;
+    }
+    const name = MEMBERSHIP_FIELDS[field - 1] as (typeof MEMBERSHIP_FIELDS)[number];
+    expectWire(tag & 7, WIRE_LEN, `PoolMembership.${name}`);
+    const s = readUtf8(mr, `PoolMembership.${name}`);
+    if (name === 'pool' || name === 'member') out[name] = s;
+    else out[name].push(s);
+  }
+  return out;
+}
+
+/** A length-delimited string field that must be valid UTF-8. */
+function readUtf8(r: Reader, what: string): string {
+  const s = r.len(what);
+  const bytes = r.buf.subarray(s, r.pos);
+  if (!isUtf8(bytes)) throw new WireDecodeError(`${what}: not valid UTF-8`);
+  return bytes.toString('utf8');
 }
 
 /** `EnvelopeBatch` wrapped in a `PeerFrame` (field 2) -> bytes. */
@@ -405,14 +487,23 @@ export function publishRequestBytes(req: PublishRequest__Output): number | undef
 export function decodePublishRequest(bytes: Uint8Array): PublishRequest__Output {
   const r = new Reader(wholeBuffer(bytes), 0, bytes.length);
   const runs: EventRun__Output[] = [];
+  let pool = '';
+  let key: Buffer = EMPTY;
   while (r.pos < r.end) {
     const tag = r.varint32('PublishRequest tag');
     if (tag >>> 3 === 1) {
       expectWire(tag & 7, WIRE_LEN, 'PublishRequest.runs');
       runs.push(readRun(r));
+    } else if (tag >>> 3 === 2) {
+      expectWire(tag & 7, WIRE_LEN, 'PublishRequest.pool');
+      pool = readUtf8(r, 'PublishRequest.pool');
+    } else if (tag >>> 3 === 3) {
+      expectWire(tag & 7, WIRE_LEN, 'PublishRequest.key');
+      const s = r.len('PublishRequest.key');
+      key = r.buf.subarray(s, r.pos);
     } else r.skip(tag & 7, 'PublishRequest');
   }
-  const req = { runs };
+  const req = { runs, pool, key };
   publishRequestSizes.set(req, bytes.length);
   return req;
 }
@@ -426,6 +517,7 @@ export function decodeDelivery(bytes: Uint8Array): Delivery__Output {
     dropped_since_last: '0',
     ack: false,
     topics: [],
+    pool_membership: null,
   };
   while (r.pos < r.end) {
     const tag = r.varint32('Delivery tag');
@@ -453,6 +545,10 @@ export function decodeDelivery(bytes: Uint8Array): Delivery__Output {
         out.topics.push(r.buf.toString('utf8', s, r.pos));
         break;
       }
+      case 6:
+        expectWire(wire, WIRE_LEN, 'Delivery.pool_membership');
+        out.pool_membership = readMembership(r);
+        break;
       default:
         r.skip(wire, 'Delivery');
     }

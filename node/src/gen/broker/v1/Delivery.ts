@@ -1,6 +1,7 @@
 // Original file: proto/broker/v1/client.proto
 
 import type { EventRun as _broker_v1_EventRun, EventRun__Output as _broker_v1_EventRun__Output } from '../../broker/v1/EventRun.js';
+import type { PoolMembership as _broker_v1_PoolMembership, PoolMembership__Output as _broker_v1_PoolMembership__Output } from '../../broker/v1/PoolMembership.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Delivery {
@@ -9,6 +10,7 @@ export interface Delivery {
   'dropped_since_last'?: (number | string | Long);
   'ack'?: (boolean);
   'topics'?: (string)[];
+  'pool_membership'?: (_broker_v1_PoolMembership | null);
 }
 
 export interface Delivery__Output {
@@ -17,4 +19,5 @@ export interface Delivery__Output {
   'dropped_since_last': (string);
   'ack': (boolean);
   'topics': (string)[];
+  'pool_membership': (_broker_v1_PoolMembership__Output | null);
 }

@@ -4,8 +4,12 @@ import type { EventRun as _broker_v1_EventRun, EventRun__Output as _broker_v1_Ev
 
 export interface PublishRequest {
   'runs'?: (_broker_v1_EventRun)[];
+  'pool'?: (string);
+  'key'?: (Buffer | Uint8Array | string);
 }
 
 export interface PublishRequest__Output {
   'runs': (_broker_v1_EventRun__Output)[];
+  'pool': (string);
+  'key': (Buffer);
 }
