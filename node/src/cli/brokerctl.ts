@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import {
   type BrokerClient,
   BrokerClientError,
+  type PoolMembershipEvent,
+  type PublishOptions,
   type SubscribeOptions,
   type SubscriptionStatus,
   connect,
@@ -23,7 +25,7 @@ import {
   fromJsonText,
   toJsonText,
 } from '../data/index.js';
-import { canonicalPrefix, validateTopic } from '../pubsub/index.js';
+import { canonicalPrefix, validatePoolName, validateTopic } from '../pubsub/index.js';
 import { VERSION } from '../server/version.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { peersJson, peersTable, statusJson, statusText } from './output.js';
@@ -113,6 +115,17 @@ export const CTL_FLAGS: readonly FlagSpec[] = [
     max: 10_000_000,
     help: 'sub: queue capacity in events at the node',
   },
+  // Pools (docs/pools.md).
+  {
+    name: 'pool',
+    kind: 'string',
+    help: 'sub: join this pool (prints its membership events too); pub: also deliver each value to one member of it',
+  },
+  {
+    name: 'key',
+    kind: 'string',
+    help: 'pub --pool: the key that picks the member (its UTF-8 bytes); without it members take turns',
+  },
   {
     name: 'tls-ca',
     kind: 'string',
@@ -168,12 +181,12 @@ const COMMAND_HELP: Record<string, { usage: string; flags: readonly string[] }> 
   pub: {
     usage:
       'usage: brokerctl pub TOPIC [JSON...]\n  publishes each JSON argument, or without any, one value per line from stdin',
-    flags: [],
+    flags: ['pool', 'key'],
   },
   sub: {
     usage:
       'usage: brokerctl sub TOPIC...\n  prints each message as one JSON line; "" subscribes to every topic',
-    flags: ['count', 'overflow-policy', 'queue', 'reconnect'],
+    flags: ['count', 'overflow-policy', 'queue', 'reconnect', 'pool'],
   },
   status: { usage: "usage: brokerctl status\n  the node's status", flags: [] },
   peers: { usage: "usage: brokerctl peers\n  the node's peers", flags: [] },
@@ -273,6 +286,7 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
           EXIT.usage
         );
     }
+    checkPoolFlags(command, v);
     checkStoreFlags(command, args[0], v);
     checkClusterFlags(command, args[0], v);
     const ca = v.get('tls-ca') as string | undefined;
@@ -345,13 +359,14 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
         return EXIT.ok;
       }
       case 'pub':
-        return await pub(makeClient(), args, io, timeoutMs, json, limits);
+        return await pub(makeClient(), args, io, poolPublishOptions(v, timeoutMs), json, limits);
       case 'sub': {
         const opts = {
           ...(v.has('overflow-policy')
             ? { overflowPolicy: v.get('overflow-policy') as 'block' }
             : {}),
           ...(v.has('queue') ? { queueCapacity: v.get('queue') as number } : {}),
+          ...poolSubscribeOptions(v, io),
           ...(v.get('reconnect') === true
             ? {
                 reconnect: true,
@@ -395,6 +410,56 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
   }
 }
 
+// Pools (docs/pools.md): --pool on pub and sub, --key on pub.
+
+function checkPoolFlags(command: string, v: ReadonlyMap<string, unknown>): void {
+  if (v.has('pool') && command !== 'pub' && command !== 'sub')
+    throw new CliError('--pool applies to pub and sub only', EXIT.usage);
+  if (v.has('key') && !(command === 'pub' && v.has('pool')))
+    throw new CliError('--key applies to pub --pool only', EXIT.usage);
+  const pool = v.get('pool') as string | undefined;
+  if (pool !== undefined) {
+    try {
+      validatePoolName(pool);
+    } catch (e) {
+      throw new CliError(`--pool: ${(e as Error).message}`, EXIT.usage, { cause: e });
+    }
+  }
+  const key = v.get('key') as string | undefined;
+  if (key !== undefined && (key === '' || key.includes('\ufffd')))
+    throw new CliError('--key: empty or not valid UTF-8', EXIT.usage);
+}
+
+function poolPublishOptions(v: ReadonlyMap<string, unknown>, timeoutMs: number): PublishOptions {
+  const pool = v.get('pool') as string | undefined;
+  const key = v.get('key') as string | undefined;
+  return {
+    timeoutMs,
+    ...(pool !== undefined ? { pool } : {}),
+    ...(key !== undefined ? { key } : {}),
+  };
+}
+
+/** A pool member prints every membership event as a JSON line among the messages. */
+function poolSubscribeOptions(v: ReadonlyMap<string, unknown>, io: CliIo): SubscribeOptions {
+  const pool = v.get('pool') as string | undefined;
+  if (pool === undefined) return {};
+  return {
+    pool,
+    onMembership: (e: PoolMembershipEvent) =>
+      io.stdout.write(
+        JSON.stringify({
+          type: 'pool-membership',
+          pool: e.pool,
+          member: e.member,
+          joined: e.joined,
+          left: e.left,
+          members: e.members,
+        }) + '\n'
+      ),
+  };
+}
+
 function checkTopic(t: string, kind: 'topic' | 'prefix'): void {
   // Node turns invalid UTF-8 in an argument into U+FFFD before we see it: refuse that rather
   // than publish to a topic nobody typed.
@@ -415,7 +480,7 @@ async function pub(
   client: BrokerClient,
   args: readonly string[],
   io: CliIo,
-  timeoutMs: number,
+  publishOptions: PublishOptions,
   json: boolean,
   limits: DataLimits
 ): Promise<number> {
@@ -446,7 +511,7 @@ async function pub(
         );
     });
     const list = values.map((t, i) => parse(t, `argument ${i + 1}`));
-    accepted = await client.publish(topic, list, timeoutMs);
+    accepted = await client.publish(topic, list, publishOptions);
   } else {
     // Someone typing `brokerctl pub TOPIC` at a terminal sees why nothing happens.
     if ((io.stdin as { isTTY?: boolean }).isTTY === true)
@@ -461,11 +526,11 @@ async function pub(
       if (line.trim() === '') continue;
       batch.push(parse(line, `stdin line ${n}`));
       if (batch.length >= 1000) {
-        accepted += await client.publish(topic, batch, timeoutMs);
+        accepted += await client.publish(topic, batch, publishOptions);
         batch = [];
       }
     }
-    if (batch.length > 0) accepted += await client.publish(topic, batch, timeoutMs);
+    if (batch.length > 0) accepted += await client.publish(topic, batch, publishOptions);
   }
   if (json) io.stdout.write(JSON.stringify({ published: accepted, topic }) + '\n');
   else io.stderr.write(`published ${accepted} message${accepted === 1 ? '' : 's'} to ${topic}\n`);

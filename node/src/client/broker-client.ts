@@ -22,6 +22,12 @@ import type { BrokerStoreClient } from '../gen/broker/v1/BrokerStore.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
 import type { RawMessage } from './message.js';
 import {
+  type PoolMembershipEvent,
+  type PublishOptions,
+  PoolMemberState,
+  poolPublishFields,
+} from './pool.js';
+import {
   type DeliveryStream,
   type ReconnectPolicy,
   Subscription,
@@ -51,6 +57,14 @@ export interface SubscribeOptions {
    * `limits.maxDepth`); the event is skipped and counted in `Subscription.decodeErrors`.
    */
   readonly onDecodeError?: (error: Error, event: RawMessage) => void;
+  /**
+   * Join this pool (docs/pools.md) instead of subscribing plainly: the subscription then gets
+   * only events published to the pool and routed to it, at least once (each is acknowledged
+   * when the iterator is asked for the next delivery).
+   */
+  readonly pool?: string;
+  /** Pool members: called on every membership change (also once on joining). */
+  readonly onMembership?: (event: PoolMembershipEvent) => void;
 }
 
 const POLICY: Record<NonNullable<SubscribeOptions['overflowPolicy']>, WirePolicy> = {
@@ -85,25 +99,40 @@ export class BrokerClient {
     });
   }
 
-  /** Publishes values on a topic in one call; resolves with the events accepted. */
-  publish(topic: string, values: Data | readonly Data[], timeoutMs = 30_000): Promise<number> {
+  /**
+   * Publishes values on a topic in one call; resolves with the events accepted. The third
+   * argument is the deadline in ms or {@link PublishOptions} (pools: `pool`, `key`).
+   */
+  publish(
+    topic: string,
+    values: Data | readonly Data[],
+    options: number | PublishOptions = 30_000
+  ): Promise<number> {
     const list = Array.isArray(values) ? (values as readonly Data[]) : [values as Data];
     const encoded = list.map((v) => this.encoder.encodeCopy(v));
-    return this.publishEncoded([{ topic, events: encoded }], timeoutMs);
+    return this.publishEncoded([{ topic, events: encoded }], options);
   }
 
   /** Publishes already-encoded events, runs in order. */
   publishEncoded(
     runs: ReadonlyArray<{ topic: string; events: readonly Uint8Array[] }>,
-    timeoutMs = 30_000
+    options: number | PublishOptions = 30_000
   ): Promise<number> {
+    const o: PublishOptions = typeof options === 'number' ? { timeoutMs: options } : options;
+    const timeoutMs = o.timeoutMs ?? 30_000;
+    let pool: ReturnType<typeof poolPublishFields>;
+    try {
+      pool = poolPublishFields(o);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     const wire: EventRun[] = runs.map((r) => ({
       topic: r.topic,
       data: Buffer.concat(r.events.map((e) => Buffer.from(e.buffer, e.byteOffset, e.byteLength))),
       sizes: r.events.map((e) => e.length),
     }));
     return new Promise((resolve, reject) => {
-      this.stub.Publish({ runs: wire }, { deadline: Date.now() + timeoutMs }, (e, res) =>
+      this.stub.Publish({ runs: wire, ...pool }, { deadline: Date.now() + timeoutMs }, (e, res) =>
         e || res === undefined ? reject(wrapError('publish', e)) : resolve(Number(res.accepted))
       );
     });
@@ -138,8 +167,10 @@ export class BrokerClient {
             ? POLICY[options.overflowPolicy]
             : 'OVERFLOW_POLICY_UNSPECIFIED',
         queue_capacity: options.queueCapacity ?? 0,
+        ...(options.pool !== undefined ? { pool: options.pool } : {}),
       };
-      if (options.changeable === true) {
+      // A pool member acknowledges events on the stream, so it always uses the bidi call.
+      if (options.changeable === true || options.pool !== undefined) {
         const call = stub.SubscribeStream();
         call.write(req);
         return { call, server };
@@ -157,7 +188,10 @@ export class BrokerClient {
       this.decodeLimits(options),
       options.onDecodeError,
       reconnect,
-      options.onStatus
+      options.onStatus,
+      options.pool !== undefined
+        ? new PoolMemberState(options.pool, options.onMembership)
+        : undefined
     );
   }
 

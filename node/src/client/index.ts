@@ -22,6 +22,7 @@ export {
   type RawRunBatch,
 } from './message.js';
 export { BrokerClientError } from './errors.js';
+export { type PoolMembershipEvent, type PublishOptions } from './pool.js';
 // Stores and admin (docs/cli.md, "Stores from TypeScript").
 export {
   StoreClient,

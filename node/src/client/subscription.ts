@@ -4,6 +4,7 @@ import type { Delivery__Output } from '../gen/broker/v1/Delivery.js';
 import type { SubscribeRequest } from '../gen/broker/v1/SubscribeRequest.js';
 import { BrokerClientError, wrapError } from './errors.js';
 import type { Message, RawBatch, RawMessage, RawRunBatch } from './message.js';
+import { type PoolMemberState, type PoolMembershipEvent, membershipFromWire } from './pool.js';
 
 /** Deliveries buffered before the stream is paused (HTTP/2 flow control then holds the node). */
 const HIGH_WATER = 8;
@@ -82,7 +83,9 @@ export class Subscription implements AsyncIterable<Message> {
     private readonly limits?: Partial<DataLimits>,
     private readonly onDecodeError?: (error: Error, event: RawMessage) => void,
     private readonly reconnect?: ReconnectPolicy,
-    private readonly onStatus?: (s: SubscriptionStatus) => void
+    private readonly onStatus?: (s: SubscriptionStatus) => void,
+    /** Pools: set for a pool member (docs/pools.md). */
+    private readonly pool?: PoolMemberState
   ) {
     this.readyPromise = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
@@ -157,6 +160,8 @@ export class Subscription implements AsyncIterable<Message> {
       this.call = next.call;
       this.server = next.server;
       this.paused = false;
+      // Pools: the new call is a new member; the old one's events were given back.
+      if (this.pool !== undefined) this.pool.unacked = 0;
       this.attach(next.call);
       this.onStatus?.({ state: 'reconnecting', server: next.server, attempt: this.attempts });
       // Not unref'd: a subscription that is reconnecting is work the process waits for;
@@ -180,6 +185,31 @@ export class Subscription implements AsyncIterable<Message> {
     );
     this.call.write({ topics: [...topics] });
     return acked;
+  }
+
+  // Pools (docs/pools.md).
+
+  /** A pool member's latest membership event (undefined before the first, or not a member). */
+  get membership(): PoolMembershipEvent | undefined {
+    return this.pool?.membership;
+  }
+
+  /** Resolves with the first membership (the current one included) that satisfies `check`. */
+  waitForMembership(
+    check: (e: PoolMembershipEvent) => boolean,
+    timeoutMs = 10_000
+  ): Promise<PoolMembershipEvent> {
+    if (this.pool === undefined)
+      return Promise.reject(new BrokerClientError('not a pool subscription', undefined));
+    return this.pool.waitFor(check, timeoutMs);
+  }
+
+  /** Acknowledges the delivery handed out last: the consumer asked for more, so it is done. */
+  private ackPool(): void {
+    const p = this.pool;
+    if (p === undefined || p.unacked === 0 || this.ended || !('write' in this.call)) return;
+    this.call.write({ pool_ack: String(p.unacked) });
+    p.unacked = 0;
   }
 
   /** Ends the subscription; iteration finishes. */
@@ -266,6 +296,10 @@ export class Subscription implements AsyncIterable<Message> {
 
   private onDelivery(d: Delivery__Output): void {
     this.droppedTotal = Math.max(this.droppedTotal, Number(d.dropped_total));
+    if (d.pool_membership !== null && d.pool_membership !== undefined) {
+      this.pool?.onEvent(membershipFromWire(d.pool_membership));
+      if (d.runs.length === 0 && !d.ack) return;
+    }
     if (d.ack) {
       if (this.attempts > 0) {
         this.attempts = 0;
@@ -307,9 +341,11 @@ export class Subscription implements AsyncIterable<Message> {
   }
 
   private async next(): Promise<Delivery__Output | undefined> {
+    this.ackPool();
     for (;;) {
       const d = this.buffered.shift();
       if (d !== undefined) {
+        if (this.pool !== undefined) for (const r of d.runs) this.pool.unacked += r.sizes.length;
         if (this.paused && this.buffered.length < HIGH_WATER / 2) {
           this.paused = false;
           this.call.resume();
