@@ -152,6 +152,61 @@ describe('pools across a 3-peer mesh', () => {
   }, 60_000);
 });
 
+describe('pool events a member holds unacknowledged', () => {
+  async function routedAt(node: number, pool: string): Promise<Map<string, number>> {
+    const res = await fetch(`http://${mesh.nodes[node]!.http}/metrics`);
+    const { samples } = parsePrometheusText(await res.text());
+    const out = new Map<string, number>();
+    for (const s of samples)
+      if (s.name === 'broker_pool_routed_messages_total' && s.labels.pool === pool)
+        out.set(s.labels.member!, s.value);
+    return out;
+  }
+
+  it('are routed again to the new owners when the member leaves, each exactly once', async () => {
+    // The member on b never reads: what it is sent stays unacknowledged.
+    const subs = await joinEverywhere('held', '/held', 3);
+    const ids = subs.map((s) => s.membership!.member);
+    const reader = [0, 2].map((i) => collect(subs[i]!, (_t, d) => pair(d as Data)));
+    const keys = Array.from({ length: 200 }, (_, k) => `held-${k}`).filter(
+      (k) => owner(k, ids) === ids[1]
+    );
+    expect(keys.length).toBeGreaterThan(20);
+    for (const [i, k] of keys.entries())
+      await clients[0]!.publish('/held/x', data.vector([data.count(i), data.count(0)]), {
+        pool: 'held',
+        key: k,
+      });
+    await waitFor(
+      async () => (await routedAt(0, 'held')).get(ids[1]!) === keys.length,
+      'every event routed to the member on b',
+      15_000
+    );
+    expect(reader.every((g) => g.items.length === 0)).toBe(true);
+    subs[1]!.close();
+    const rest = [ids[0]!, ids[2]!];
+    await waitFor(
+      () => reader.reduce((n, g) => n + g.items.length, 0) >= keys.length,
+      'the held events at the other members',
+      20_000
+    );
+    // Then the rest of the pool leaves; nothing more may arrive.
+    await Promise.all(
+      [subs[0]!, subs[2]!].map((s) =>
+        s.waitForMembership((e) => e.members.length === 2 && e.left.includes(ids[1]!))
+      )
+    );
+    subs[0]!.close();
+    subs[2]!.close();
+    await Promise.all(reader.map((g) => g.done));
+    for (const [i, k] of keys.entries()) {
+      const at = [0, 1].filter((r) => reader[r]!.items.some(([x]) => x === i));
+      expect(at.map((r) => rest[r])).toEqual([owner(k, rest)]);
+      expect(reader[at[0]!]!.items.filter(([x]) => x === i)).toHaveLength(1);
+    }
+  }, 60_000);
+});
+
 /** A `brokerctl sub --pool` child whose stdout lines are parsed as they come. */
 interface CtlMember {
   readonly child: ChildProcess;
@@ -292,4 +347,38 @@ describe('pool members that come and go (brokerctl sub --pool, pub --pool --key)
     const wrongCommand = await runCtl(['--server', server, 'status', '--pool', 'x']);
     expect(wrongCommand.code).toBe(2);
   }, 30_000);
+});
+
+describe('a peer that dies with pool events for its member', () => {
+  it('has them routed again by the publishing peer to the members left', async () => {
+    const subs = await joinEverywhere('crash', '/crash', 3);
+    const ids = subs.map((s) => s.membership!.member);
+    const reader = [0, 2].map((i) => collect(subs[i]!, (_t, d) => pair(d as Data)));
+    const keys = Array.from({ length: 200 }, (_, k) => `crash-${k}`).filter(
+      (k) => owner(k, ids) === ids[1]
+    );
+    // The member on b never reads, so b holds every event it was sent, unacknowledged.
+    for (const [i, k] of keys.entries())
+      await clients[0]!.publish('/crash/x', data.vector([data.count(i), data.count(0)]), {
+        pool: 'crash',
+        key: k,
+      });
+    await mesh.nodes[1]!.kill();
+    const rest = [ids[0]!, ids[2]!];
+    await waitFor(
+      () => reader.reduce((n, g) => n + g.items.length, 0) >= keys.length,
+      'the events b held, at the other members',
+      20_000
+    );
+    subs[0]!.close();
+    subs[2]!.close();
+    subs[1]!.close();
+    await Promise.all(reader.map((g) => g.done));
+    for (const [i, k] of keys.entries()) {
+      const at = [0, 1].filter((r) => reader[r]!.items.some(([x]) => x === i));
+      expect(at.map((r) => rest[r])).toEqual([owner(k, rest)]);
+    }
+    await mesh.restart(1);
+    await waitForMesh(clients, 30_000);
+  }, 90_000);
 });
