@@ -218,7 +218,12 @@ describe('pool frames from a peer', () => {
       maxMessageBytes: 1 << 20,
       maxDepth: 64,
     });
-    const link = { peerId: 'b', sendPoolFrame: () => undefined } as unknown as PeerLink;
+    const link = {
+      peerId: 'b',
+      helloPeerId: 'b',
+      sendPoolFrame: () => undefined,
+      closed: new Promise<string>(() => undefined),
+    } as unknown as PeerLink;
     frames.linkUp(link);
     return { frames, router, link };
   }

@@ -122,6 +122,8 @@ export class PeerLink implements PeerSink {
   private readonly validator: PayloadValidator;
   /** Pools: where pool frames go; set by the peer manager before the handshake. */
   pools: PoolFrameHandler | undefined;
+  /** The id the remote's Hello proved, set with it (`peerId` follows after the checks). */
+  helloPeerId = '';
 
   constructor(
     private readonly stream: LinkStream,
@@ -454,6 +456,7 @@ export class PeerLink implements PeerSink {
     const problem = this.unproven(h.peer_id, h.proof);
     if (problem !== undefined) throw new PeerProtocolError(h.peer_id, problem);
     this.helloReceived = true;
+    this.helloPeerId = h.peer_id;
     this.credits = credit;
     const resolve = this.helloResolve;
     this.helloResolve = undefined;

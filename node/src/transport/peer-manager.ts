@@ -259,7 +259,6 @@ export class PeerManager {
     });
     void link.closed.then((reason) => {
       if (this.links.get(h.peerId) === link) this.links.delete(h.peerId);
-      this.pools?.linkDown(link);
       this.log.log(this.stopped ? 'debug' : 'info', 'peer link down', { remote: h.peerId, reason });
     });
   }

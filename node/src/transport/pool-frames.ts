@@ -46,10 +46,6 @@ export class PoolFrames implements PoolFrameHandler {
     this.router.linkUp(this.adapter(link));
   }
 
-  linkDown(link: PeerLink): void {
-    this.router.linkDown(this.adapter(link));
-  }
-
   onFrame(link: PeerLink, f: PeerFrame__Output): void {
     const a = this.adapter(link);
     switch (f.body) {
@@ -111,7 +107,11 @@ export class PoolFrames implements PoolFrameHandler {
     if (a !== undefined) return a;
     let version = 0;
     a = {
-      peerId: link.peerId,
+      // Pool frames may follow the remote's Hello in the same read, before the handshake has
+      // set link.peerId: the id from Hello is the same one.
+      get peerId(): string {
+        return link.peerId !== '' ? link.peerId : link.helloPeerId;
+      },
       sendPoolDelivery: (id, pool, member, key, run) =>
         link.sendPoolFrame({ pool_delivery: { id, pool, member, key, runs: [toWireRun(run)] } }),
       sendPoolAck: (done, returned) =>
@@ -125,6 +125,10 @@ export class PoolFrames implements PoolFrameHandler {
         }),
     };
     this.adapters.set(link, a);
+    // Every link that carried pool frames is torn down here, registered or not (one refused
+    // after its Hello may already have announced members).
+    const adapter = a;
+    void link.closed.then(() => this.router.linkDown(adapter));
     return a;
   }
 }
