@@ -152,6 +152,56 @@ describe('pools across a 3-peer mesh', () => {
   }, 60_000);
 });
 
+describe('a member joining a pool', () => {
+  it('takes only the keys it now owns; every other key stays with its member', async () => {
+    const pool = 'grow';
+    const first = [0, 2].map((i) => clients[i]!.subscribe(['/grow'], { pool }));
+    await Promise.all(first.map((s) => s.ready()));
+    await Promise.all(first.map((s) => s.waitForMembership((e) => e.members.length === 2)));
+    const got = first.map((s) => collect(s, (_t, d) => pair(d as Data)));
+    const KEYS = 90;
+    const round = async (r: number): Promise<void> => {
+      for (let k = 0; k < KEYS; k++)
+        await clients[1]!.publish('/grow/x', data.vector([data.count(k), data.count(r)]), {
+          pool,
+          key: `grow-${k}`,
+        });
+    };
+    await round(0);
+    await waitFor(() => got.reduce((n, g) => n + g.items.length, 0) >= KEYS, 'round 0', 20_000);
+    const holder = (r: number, gs: ReadonlyArray<{ items: Array<[number, number]> }>): number[] =>
+      Array.from({ length: KEYS }, (_, k) =>
+        gs.findIndex((g) => g.items.some(([kk, rr]) => kk === k && rr === r))
+      );
+    const before = holder(0, got);
+    // A third member joins on b; once every member (and so every peer) knows it, publish again.
+    const late = clients[1]!.subscribe(['/grow'], { pool });
+    await late.ready();
+    await Promise.all(
+      [...first, late].map((s) => s.waitForMembership((e) => e.members.length === 3))
+    );
+    got.push(collect(late, (_t, d) => pair(d as Data)));
+    await round(1);
+    await waitFor(
+      () => got.reduce((n, g) => n + g.items.filter(([, r]) => r === 1).length, 0) >= KEYS,
+      'round 1',
+      20_000
+    );
+    const after = holder(1, got);
+    let moved = 0;
+    for (let k = 0; k < KEYS; k++) {
+      if (after[k] === 2) moved++;
+      else expect(after[k]).toBe(before[k]);
+    }
+    // About a third of the keys move, all to the newcomer.
+    // (Member ids are random per process: bounds 4 standard deviations from the mean.)
+    expect(moved).toBeGreaterThan(KEYS / 9);
+    expect(moved).toBeLessThan(KEYS * 0.6);
+    for (const s of [...first, late]) s.close();
+    await Promise.all(got.map((g) => g.done));
+  }, 60_000);
+});
+
 describe('pool events a member holds unacknowledged', () => {
   async function routedAt(node: number, pool: string): Promise<Map<string, number>> {
     const res = await fetch(`http://${mesh.nodes[node]!.http}/metrics`);

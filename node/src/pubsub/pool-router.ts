@@ -135,6 +135,13 @@ export class PoolRouter {
     return this.localById.size;
   }
 
+  /** Events waiting in local members' subscriber queues. */
+  queuedForMembers(): number {
+    let n = 0;
+    for (const m of this.localById.values()) n += m.sub.queue.events;
+    return n;
+  }
+
   /** Events held for acknowledgement (published here, not yet acknowledged). */
   get pendingCount(): number {
     return this.pendingEvents;

@@ -77,10 +77,13 @@ export class BrokerNode {
     );
     let peersRef: PeerManager | undefined;
     let routerRef: Router | undefined;
+    let poolsRef: PoolRouter | undefined;
     this.metrics = new BrokerMetrics(config.metricsTopicPrefixes, {
       peersConnected: () => peersRef?.connectedCount() ?? 0,
-      subscribers: () => routerRef?.subscriberCount ?? 0,
-      subscriberQueueEvents: () => routerRef?.queuedForSubscribers() ?? 0,
+      // Pool members are local subscribers too (docs/pools.md).
+      subscribers: () => (routerRef?.subscriberCount ?? 0) + (poolsRef?.memberCount ?? 0),
+      subscriberQueueEvents: () =>
+        (routerRef?.queuedForSubscribers() ?? 0) + (poolsRef?.queuedForMembers() ?? 0),
       peerQueueEvents: () => peersRef?.queuedEvents() ?? 0,
     });
     this.router = routerRef = new Router(this.metrics);
@@ -92,7 +95,7 @@ export class BrokerNode {
       this.credentials.channel,
       log
     );
-    this.pools = new PoolRouter(
+    this.pools = poolsRef = new PoolRouter(
       {
         nodeId: config.id,
         maxPendingEvents: config.peerQueue,
