@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   type BrokerClient,
@@ -9,6 +10,8 @@ import {
 } from '../../node/src/client/index.js';
 import { type Mesh, brokerctlEntry, startMesh } from '../../node/src/dev/index.js';
 import { hrwMember, pickHrw } from '../../node/src/pubsub/index.js';
+import { encodeData } from '../../node/src/data/index.js';
+import { loadProtos } from '../../node/src/transport/index.js';
 import { ensureBuilt } from './support/ensure-built.js';
 import { clientsFor, collect, waitForFilter, waitForMesh } from './support/mesh-client.js';
 import { parsePrometheusText } from './support/prometheus-text.js';
@@ -431,4 +434,56 @@ describe('a peer that dies with pool events for its member', () => {
     await mesh.restart(1);
     await waitForMesh(clients, 30_000);
   }, 90_000);
+});
+
+describe('pool requests the node refuses', () => {
+  it('names what is wrong: pool name, key without pool, unary pool subscribe, bad acknowledgements', async () => {
+    const Ctor = loadProtos().broker.v1.BrokerClient;
+    const stub = new Ctor(mesh.nodes[0]!.grpc, grpc.credentials.createInsecure());
+    const event = Buffer.from(encodeData(data.count(1)));
+    const runs = [{ topic: '/refuse', data: event, sizes: [event.length] }];
+    const publish = (req: object): Promise<grpc.ServiceError | null> =>
+      new Promise((resolve) =>
+        stub.Publish({ runs, ...req }, { deadline: Date.now() + 10_000 }, (e) => resolve(e))
+      );
+    const badName = await publish({ pool: 'no spaces' });
+    expect(badName?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(badName?.details).toMatch(/pool "no spaces": a pool name is/);
+    const keyOnly = await publish({ key: Buffer.from('k') });
+    expect(keyOnly?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(keyOnly?.details).toMatch(/a key needs a pool/);
+    const longKey = await publish({ pool: 'p', key: Buffer.alloc(2000) });
+    expect(longKey?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(longKey?.details).toMatch(/key of 2000 bytes, at most 1024/);
+
+    const ended = (call: grpc.ClientReadableStream<unknown>): Promise<grpc.ServiceError> =>
+      new Promise((resolve) => {
+        call.on('data', () => undefined);
+        call.on('error', (e: grpc.ServiceError) => resolve(e));
+      });
+    const unary = await ended(stub.Subscribe({ topics: ['/refuse'], pool: 'p' }));
+    expect(unary.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(unary.details).toMatch(/SubscribeStream/);
+    const dropOldest = stub.SubscribeStream();
+    dropOldest.write({
+      topics: ['/refuse'],
+      pool: 'p',
+      overflow_policy: 'OVERFLOW_POLICY_DROP_OLDEST',
+    });
+    const e1 = await ended(dropOldest);
+    expect(e1.details).toMatch(/cannot use drop-oldest/);
+    const overAck = stub.SubscribeStream();
+    const overAckEnd = ended(overAck);
+    overAck.write({ topics: ['/refuse'], pool: 'p' });
+    overAck.write({ pool_ack: 5 });
+    const e2 = await overAckEnd;
+    expect(e2.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(e2.details).toMatch(/pool_ack of 5 events, but 0 are unacknowledged/);
+    const change = stub.SubscribeStream();
+    const changeEnd = ended(change);
+    change.write({ topics: ['/refuse'], pool: 'p' });
+    change.write({ topics: ['/other'] });
+    expect((await changeEnd).details).toMatch(/cannot change its topics or pool/);
+    stub.close();
+  }, 30_000);
 });

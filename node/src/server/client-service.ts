@@ -182,7 +182,11 @@ export class ClientService {
       events += run.sizes.length;
       runs.push(run);
     }
-    if (req.pool !== '') await this.ctx.pools.publish(poolName(req.pool), poolKey(req.key), runs);
+    if (req.pool !== '') {
+      const pool = poolName(req.pool);
+      await this.ctx.pools.publish(pool, poolKey(pool, req.key), runs);
+    } else if (req.key.length > 0)
+      throw new InvalidPoolError('', 'a publish with a key needs a pool');
     await this.ctx.router.publish(runs);
     return events;
   }
@@ -330,9 +334,9 @@ function poolName(name: string): string {
   return validatePoolName(name);
 }
 
-function poolKey(key: Buffer): Buffer {
+function poolKey(pool: string, key: Buffer): Buffer {
   if (key.length > MAX_POOL_KEY_BYTES)
-    throw new InvalidPoolError('', `key of ${key.length} bytes, at most ${MAX_POOL_KEY_BYTES}`);
+    throw new InvalidPoolError(pool, `key of ${key.length} bytes, at most ${MAX_POOL_KEY_BYTES}`);
   return key;
 }
 
