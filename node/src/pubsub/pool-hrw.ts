@@ -4,6 +4,11 @@
  * member); when one joins, it takes only the keys it now scores highest on, about 1/N.
  */
 
+// A module-level alias instead of the global: in a vm context (jest runs tests in one) every
+// lookup of a global such as Math goes through the context's interceptor, which made the hash
+// over 10 times slower there.
+const imul = Math.imul;
+
 /** MurmurHash3 (x86, 32-bit) of `bytes` with `seed`: a fast, well-mixed 32-bit hash. */
 export function murmur3(bytes: Uint8Array, seed: number): number {
   let h = seed >>> 0;
@@ -15,28 +20,28 @@ export function murmur3(bytes: Uint8Array, seed: number): number {
       ((bytes[i + 1] as number) << 8) |
       ((bytes[i + 2] as number) << 16) |
       ((bytes[i + 3] as number) << 24);
-    k = Math.imul(k, 0xcc9e2d51);
+    k = imul(k, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
+    k = imul(k, 0x1b873593);
     h ^= k;
     h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    h = (imul(h, 5) + 0xe6546b64) | 0;
   }
   const rest = n & 3;
   if (rest > 0) {
     let k = bytes[blocks] as number;
     if (rest > 1) k ^= (bytes[blocks + 1] as number) << 8;
     if (rest > 2) k ^= (bytes[blocks + 2] as number) << 16;
-    k = Math.imul(k, 0xcc9e2d51);
+    k = imul(k, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
+    k = imul(k, 0x1b873593);
     h ^= k;
   }
   h ^= n;
   h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
+  h = imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
+  h = imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
 }
