@@ -93,7 +93,7 @@ describe('data - seeded fuzz', () => {
     expect(accepted).toBeGreaterThan(0);
   });
 
-  it('validates UTF-8 exactly like the fatal WHATWG decoder', () => {
+  it('validates UTF-8 in enum names exactly like the fatal WHATWG decoder', () => {
     const rng = new Rng(SEED + 4);
     const fatal = new TextDecoder('utf-8', { fatal: true });
     const dec = new BinaryDecoder();
@@ -114,7 +114,7 @@ describe('data - seeded fuzz', () => {
       } catch {
         expected = false;
       }
-      const input = new Uint8Array([0x05, n, ...body]);
+      const input = new Uint8Array([0x0b, n, ...body]);
       let ok = true;
       try {
         dec.validate(input);
@@ -123,6 +123,12 @@ describe('data - seeded fuzz', () => {
         ok = false;
       }
       expect(ok).toBe(expected);
+      // A string value takes the same bytes either way: text when they are UTF-8, else bytes.
+      const str = new Uint8Array([0x05, n, ...body]);
+      dec.validate(str);
+      const d = dec.decode(str);
+      expect(d.kind === 'string' && typeof d.value === 'string').toBe(expected);
+      expect(encodeData(d)).toEqual(str);
       if (ok) valid++;
     }
     expect(valid).toBeGreaterThan(300);

@@ -23,6 +23,7 @@ import { Publisher, type PublisherOptions } from './publisher.js';
 import type { RawMessage } from './message.js';
 import {
   type DeliveryStream,
+  type MessageCallback,
   type ReconnectPolicy,
   Subscription,
   type SubscriptionStatus,
@@ -51,6 +52,11 @@ export interface SubscribeOptions {
    * `limits.maxDepth`); the event is skipped and counted in `Subscription.decodeErrors`.
    */
   readonly onDecodeError?: (error: Error, event: RawMessage) => void;
+  /**
+   * Deliver each message to this callback instead of an iterator (nats.js style); see
+   * {@link MessageCallback}. The subscription is then not iterable.
+   */
+  readonly callback?: MessageCallback;
 }
 
 const POLICY: Record<NonNullable<SubscribeOptions['overflowPolicy']>, WirePolicy> = {
@@ -122,8 +128,12 @@ export class BrokerClient {
     return new Publisher(call, done, { ...this.limitsOption(), ...options });
   }
 
-  /** Subscribes to topic prefixes; iterate the result for messages. */
-  subscribe(topics: readonly string[], options: SubscribeOptions = {}): Subscription {
+  /**
+   * Subscribes to topic prefixes (one or a list); iterate the result for messages, or pass
+   * `callback`.
+   */
+  subscribe(filter: string | readonly string[], options: SubscribeOptions = {}): Subscription {
+    const topics: readonly string[] = typeof filter === 'string' ? [filter] : filter;
     const servers = [this.options.server, ...(this.options.servers ?? [])];
     const open = (
       attempt: number,
@@ -152,13 +162,15 @@ export class BrokerClient {
         : options.reconnect === false || options.reconnect === undefined
           ? undefined
           : options.reconnect;
-    return new Subscription(
+    const sub = new Subscription(
       open,
       this.decodeLimits(options),
       options.onDecodeError,
       reconnect,
       options.onStatus
     );
+    if (options.callback !== undefined) sub.deliverTo(options.callback);
+    return sub;
   }
 
   private stubFor(server: string): BrokerClientClient {

@@ -8,7 +8,8 @@
  * | boolean | 1 byte, 0 or 1 |
  * | count, integer, timestamp, timespan | 8 bytes, big-endian (two's complement if signed) |
  * | real | 8 bytes, IEEE 754 double, big-endian (every NaN written as 0x7ff8000000000000) |
- * | string, enum | varbyte length, then that many bytes of UTF-8 |
+ * | string | varbyte length, then that many bytes (any bytes: Broker strings are byte strings) |
+ * | enum | varbyte length, then that many bytes of UTF-8 |
  * | address | 16 bytes (IPv4 as `::ffff:a.b.c.d`) |
  * | subnet | 16 bytes network, 1 byte prefix length of the 16-byte form (IPv4 /8 is 104) |
  * | port | 2 bytes number, big-endian; 1 byte protocol (0 unknown, 1 tcp, 2 udp, 3 icmp) |
@@ -211,9 +212,12 @@ export class BinaryEncoder {
         this.pos = p + 9;
         return;
       }
-      case 'string':
-        this.writeString(5, v.value);
+      case 'string': {
+        const x = v.value;
+        if (typeof x === 'string') this.writeString(5, x);
+        else this.writeBytes(x);
         return;
+      }
       case 'enum':
         this.writeString(11, v.name);
         return;
@@ -317,6 +321,18 @@ export class BinaryEncoder {
     const p = this.pos;
     for (let i = 0; i < 16; i++) buf[p + i] = b[i] as number;
     this.pos = p + 16;
+  }
+
+  /** A string value held as bytes (not UTF-8, or given as bytes). */
+  private writeBytes(b: Uint8Array): void {
+    if (!(b instanceof Uint8Array))
+      throw new DataEncodeError('string value is not a string or a Uint8Array');
+    const len = b.length;
+    this.ensure(1 + varbyteSize(len) + len);
+    this.buf[this.pos++] = 5;
+    this.writeVarbyte(len);
+    this.buf.set(b, this.pos);
+    this.pos += len;
   }
 
   private writeString(tag: number, s: string): void {
@@ -601,11 +617,11 @@ export class BinaryDecoder {
         return { kind: 'real', value };
       }
       case 5: {
-        const value = this.string('string');
+        const value = this.string('string', true);
         return value === '' ? EMPTY_STRING : { kind: 'string', value };
       }
       case 11:
-        return { kind: 'enum', name: this.string('enum') };
+        return { kind: 'enum', name: this.string('enum', false) as string };
       case 6: {
         this.need(16, 'address');
         const p = this.pos;
@@ -742,8 +758,10 @@ export class BinaryDecoder {
         this.pos += 8;
         return;
       case 5:
+        this.skipString('string', true);
+        return;
       case 11:
-        this.skipString(tag === 5 ? 'string' : 'enum');
+        this.skipString('enum', false);
         return;
       case 6:
         this.need(16, 'address');
@@ -846,7 +864,8 @@ export class BinaryDecoder {
     }
   }
 
-  private skipString(what: string): void {
+  /** Skips a string or enum body; `anyBytes` for a string value (Broker byte strings). */
+  private skipString(what: string, anyBytes: boolean): void {
     const lenAt = this.pos;
     const len = this.varbyte(what, 'length');
     const p = this.pos;
@@ -858,6 +877,7 @@ export class BinaryDecoder {
       );
     }
     this.pos = p + len;
+    if (anyBytes) return;
     const u8 = this.u8;
     let ascii = 0;
     for (let i = p, e = p + len; i < e; i++) ascii |= u8[i] as number;
@@ -866,7 +886,11 @@ export class BinaryDecoder {
     }
   }
 
-  private string(what: string): string {
+  /**
+   * Reads a string or enum body: text when it is UTF-8; otherwise, with `anyBytes` (a string
+   * value), a copy of the bytes, else an error.
+   */
+  private string(what: string, anyBytes: boolean): string | Uint8Array {
     const lenAt = this.pos;
     const len = this.varbyte(what, 'length');
     const p = this.pos;
@@ -890,6 +914,7 @@ export class BinaryDecoder {
     try {
       return utf8Decoder.decode(this.u8.subarray(p, p + len));
     } catch (e) {
+      if (anyBytes) return this.u8.slice(p, p + len);
       throw new DataDecodeError('invalid-utf8', `${what} is not valid UTF-8`, p - this.base, {
         cause: e,
       });
