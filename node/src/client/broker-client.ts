@@ -7,7 +7,7 @@ import type { PublishRequest } from '../gen/broker/v1/PublishRequest.js';
 import type { SubscribeRequest } from '../gen/broker/v1/SubscribeRequest.js';
 import type { StatusResponse__Output } from '../gen/broker/v1/StatusResponse.js';
 import { loadProtos } from '../transport/proto.js';
-import { type ConnectOptions, channelSetup } from './connect-options.js';
+import { type ConnectOptions, NODE_DECIDES_LIMITS, channelSetup } from './connect-options.js';
 import { wrapError } from './errors.js';
 import { AdminClient } from './admin-client.js';
 import { adminStubOn, storeStubOn } from './shared-channel.js';
@@ -37,7 +37,7 @@ export interface SubscribeOptions {
   readonly queueCapacity?: number;
   /** Open the bidirectional variant, so {@link Subscription.update} can change the topics. */
   readonly changeable?: boolean;
-  /** Limits for decoding delivered events. */
+  /** Limits for decoding delivered events (default: the client's `limits`). */
   readonly limits?: Partial<DataLimits>;
   /**
    * Re-open the subscription by itself when its node goes away (killed, restarted,
@@ -73,10 +73,7 @@ export class BrokerClient {
   private readonly extraStubs = new Map<string, BrokerClientClient>();
 
   constructor(readonly options: ConnectOptions) {
-    this.encoder = new BinaryEncoder({
-      initialCapacity: 256,
-      ...(options.limits !== undefined ? { limits: options.limits } : {}),
-    });
+    this.encoder = new BinaryEncoder({ initialCapacity: 256, limits: this.limits() });
     const { creds, options: channelOptions } = channelSetup(options);
     const Ctor = loadProtos().broker.v1.BrokerClient;
     this.stub = new Ctor(options.server, creds, channelOptions);
@@ -91,10 +88,20 @@ export class BrokerClient {
     });
   }
 
-  /** Publishes values on a topic in one call; resolves with the events accepted. */
+  /**
+   * Publishes values on a topic in one call; resolves with the events accepted. Rejects with
+   * `DataEncodeError` for a value that is invalid or over the client's `limits`, and with
+   * `BrokerClientError` when the node refuses it.
+   */
   publish(topic: string, values: Data | readonly Data[], timeoutMs = 30_000): Promise<number> {
     const list = Array.isArray(values) ? (values as readonly Data[]) : [values as Data];
-    const encoded = list.map((v) => this.encoder.encodeCopy(v));
+    let encoded: Uint8Array[];
+    try {
+      encoded = list.map((v) => this.encoder.encodeCopy(v));
+    } catch (e) {
+      // A promise-returning call fails through its promise, never by throwing.
+      return Promise.reject(e as Error);
+    }
     return this.publishEncoded([{ topic, events: encoded }], timeoutMs);
   }
 
@@ -185,13 +192,18 @@ export class BrokerClient {
     return stub;
   }
 
-  private limitsOption(): { limits?: Partial<DataLimits> } {
-    return this.options.limits !== undefined ? { limits: this.options.limits } : {};
+  /** The client's value limits: its option, else the node decides. */
+  private limits(): Partial<DataLimits> {
+    return this.options.limits ?? NODE_DECIDES_LIMITS;
+  }
+
+  private limitsOption(): { limits: Partial<DataLimits> } {
+    return { limits: this.limits() };
   }
 
   /** A subscription's own limits, else the client's. */
-  private decodeLimits(options: SubscribeOptions): Partial<DataLimits> | undefined {
-    return options.limits ?? this.options.limits;
+  private decodeLimits(options: SubscribeOptions): Partial<DataLimits> {
+    return options.limits ?? this.limits();
   }
 
   /** The node's status. */

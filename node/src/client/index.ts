@@ -11,7 +11,7 @@
  * ```
  */
 export { BrokerClient, connect, type SubscribeOptions } from './broker-client.js';
-export { type ConnectOptions } from './connect-options.js';
+export { type ConnectOptions, NODE_DECIDES_LIMITS } from './connect-options.js';
 export { Publisher, type PublisherOptions } from './publisher.js';
 export {
   Subscription,
