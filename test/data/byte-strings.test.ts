@@ -3,6 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   BinaryDecoder,
+  BinaryEncoder,
   DataEncodeError,
   DataJsonError,
   compareData,
@@ -111,3 +112,52 @@ describe('data - byte strings', () => {
     expect(toProto(data.string('x'))).toEqual({ kind: 'string', string: 'x' });
   });
 });
+
+describe('data - the encoder writes text strings of every length and script exactly', () => {
+  const cases: Array<[string, string]> = [
+    ['short ASCII', 'CHhAvVGS1DHFjwGM9'],
+    ['short non-ASCII', 'héllo'],
+    ['100 ASCII', 'x'.repeat(100)],
+    ['127 ASCII (one-byte prefix)', 'y'.repeat(127)],
+    ['128 ASCII (two-byte prefix)', 'z'.repeat(128)],
+    ['100 two-byte characters (the prefix grows past the guess)', 'é'.repeat(100)],
+    ['mixed with astral characters', `${'a'.repeat(40)}\u{1f600}${'€'.repeat(50)}`],
+    ['70,000 three-byte characters', '€'.repeat(70_000)],
+  ];
+  it.each(cases)('%s', (_name, s) => {
+    const utf8 = Buffer.from(s, 'utf8');
+    const enc = new BinaryEncoder({ initialCapacity: 8 });
+    const out = enc.encode(data.string(s));
+    const prefix = encodeLength(utf8.length);
+    expect(Buffer.from(out)).toEqual(Buffer.concat([Buffer.from([0x05, ...prefix]), utf8]));
+    expect(decodeData(out)).toEqual(data.string(s));
+  });
+
+  it('refuses lone surrogates on every path, and leaves the encoder usable', () => {
+    const enc = new BinaryEncoder();
+    for (const s of ['a\ud800', `${'a'.repeat(50)}\udc00`, `${'é'.repeat(50)}\ud800x`]) {
+      expect(() => enc.encode({ kind: 'string', value: s })).toThrow(/lone surrogate/);
+      expect(() => enc.encode({ kind: 'enum', name: s })).toThrow(/lone surrogate/);
+    }
+    expect(decodeData(enc.encode(data.string('ok')))).toEqual(data.string('ok'));
+  });
+
+  it('a string that only fits the exact size still encodes near maxBytes', () => {
+    // 3 * n bytes would not fit the limit; the exact UTF-8 length does.
+    const s = 'a'.repeat(1000);
+    const enc = new BinaryEncoder({ limits: { maxBytes: 1003 } });
+    expect(enc.encode(data.string(s)).length).toBe(1003);
+    expect(() => enc.encode(data.string(s + 'a'.repeat(2)))).toThrow(DataEncodeError);
+  });
+});
+
+/** The varbyte form of a length. */
+function encodeLength(x: number): number[] {
+  const out: number[] = [];
+  while (x > 0x7f) {
+    out.push((x & 0x7f) | 0x80);
+    x >>>= 7;
+  }
+  out.push(x);
+  return out;
+}
