@@ -43,10 +43,7 @@ export type OpenCall = (
  * event, in order; `(error, undefined)` once if the subscription ends with an error. A returned
  * promise holds the next message back until it settles (back pressure, like a slow iterator).
  */
-export type MessageCallback = (
-  error: Error | null,
-  message: Message | undefined
-) => void | Promise<void>;
+export type MessageCallback = (error: Error | null, message: Message | undefined) => unknown;
 
 export type DeliveryStream =
   | grpc.ClientReadableStream<Delivery__Output>
@@ -256,7 +253,7 @@ export class Subscription implements AsyncIterable<Message> {
         }
         if (next.done === true) return;
         const r = callback(null, next.value);
-        if (r !== undefined) await r;
+        if (r instanceof Promise) await r;
       }
     })().catch((e: unknown) => {
       // A callback that throws is a bug of the caller: surface it like a throwing event
