@@ -58,7 +58,8 @@ export const USAGE = `usage: brokerctl [--server HOST:PORT] [--output text|json]
 commands:
   pub TOPIC [JSON...]   publish values in Broker's JSON form ({"@data-type":"count","data":1});
                         without JSON arguments, one value per line from stdin
-  sub TOPIC...          print each message as one JSON object per line until interrupted or --count
+  sub TOPIC...          print each message as one JSON object per line until interrupted or --count;
+                        --control: "sub TOPIC..." / "unsub TOPIC..." lines on stdin change the filter
   status                the node's status
   peers                 the node's peers
 ${STORE_USAGE}
@@ -182,7 +183,7 @@ const COMMAND_HELP: Record<string, { usage: string; flags: readonly string[] }> 
   },
   sub: {
     usage:
-      'usage: brokerctl sub TOPIC...\n  prints each message as one JSON line; "" subscribes to every topic',
+      'usage: brokerctl sub TOPIC... [--control]\n  prints each message as one JSON line; "" subscribes to every topic;\n  with --control, stdin lines "sub TOPIC..." / "unsub TOPIC..." change the filter',
     flags: ['count', 'overflow-policy', 'queue', 'reconnect', 'control'],
   },
   status: { usage: "usage: brokerctl status\n  the node's status", flags: [] },
