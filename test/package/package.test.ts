@@ -225,5 +225,16 @@ describe('the packed library, installed into an empty project', () => {
     expect(result.callback).toEqual(expected);
     expect(result.runs).toEqual(expected);
     expect(result.store).toBe('{"@data-type":"count","data":7}');
+
+    // The programs travel in the package too.
+    const ctl = join(app, 'node_modules', 'brokercluster', 'node', 'bin', 'brokerctl.js');
+    const status = await run(
+      process.execPath,
+      [ctl, '--server', node.grpc, '--output', 'json', 'status'],
+      app,
+      60_000
+    );
+    expect(status.stderr).toBe('');
+    expect(JSON.parse(status.stdout)).toMatchObject({ id: 'pkg' });
   }, 600_000);
 });
