@@ -97,6 +97,8 @@ function main(): void {
   }
   const enc = new BinaryEncoder();
   const dec = new BinaryDecoder();
+  const payloads = Array.from({ length: SAMPLES }, (_, i) => `${i}`.padStart(100, 'x'));
+  const hand = Buffer.allocUnsafeSlow(256);
   let sink = 0;
   const at = <T>(xs: readonly T[], i: number): T => xs[i & (SAMPLES - 1)] as T;
   const count = (v: Data): number => (v.kind === 'vector' ? v.elements.length : 0);
@@ -118,6 +120,17 @@ function main(): void {
     roundTrip: rounds(opts, (i) => {
       sink += count(dec.decode(enc.encode(at(values, i))));
     }),
+    // The library's value path for a 100-byte payload carried as a string (issue 11) against
+    // writing the same bytes by hand (tag, one-byte length, the characters).
+    stringValue: rounds(opts, (i) => {
+      sink += enc.encode(data.string(at(payloads, i))).length;
+    }),
+    stringByHand: rounds(opts, (i) => {
+      const p = at(payloads, i);
+      hand[0] = 5;
+      hand[1] = p.length;
+      sink += hand.write(p, 2, 'latin1');
+    }),
   };
   const result = {
     value: 'conn-log vector(count, string[20], address, port, timestamp)',
@@ -132,7 +145,7 @@ function main(): void {
     const fmt = (n: number): string => n.toLocaleString('en-US').padStart(11);
     console.log(`data-bench: ${result.value}, ${result.encodedBytes} bytes encoded`);
     console.log(
-      `  ${`ops/s, ${opts.rounds} rounds of ${opts.seconds}s`.padEnd(30)} ${'median'.padStart(11)} ${'best'.padStart(11)}`
+      `  ${`ops/s, ${opts.rounds} rounds of ${opts.seconds}s`.padEnd(34)} ${'median'.padStart(11)} ${'best'.padStart(11)}`
     );
     const rows: [string, Figure][] = [
       ['encode (reused buffer)', figures.encode],
@@ -140,9 +153,11 @@ function main(): void {
       ['validate (frames, no values)', figures.validateFrames],
       ['decode (one buffer per value)', figures.decodeSeparate],
       ['encode + decode', figures.roundTrip],
+      ['string[100]: data.string + encode', figures.stringValue],
+      ['string[100]: by hand (no checks)', figures.stringByHand],
     ];
     for (const [name, f] of rows)
-      console.log(`  ${name.padEnd(30)} ${fmt(f.median)} ${fmt(f.best)}`);
+      console.log(`  ${name.padEnd(34)} ${fmt(f.median)} ${fmt(f.best)}`);
   }
   if (sink === -1) console.log('unreachable');
 }

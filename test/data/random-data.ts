@@ -84,7 +84,10 @@ function randomScalar(rng: Rng): Data {
         rng.next() < 0.4 ? rng.pick(EDGE_REALS) : (rng.next() - 0.5) * 2 ** rng.int(200)
       );
     case 5:
-      return data.string(randomString(rng));
+      // Broker strings are byte strings: some are random bytes (mostly not UTF-8).
+      return rng.next() < 0.15
+        ? data.string(rng.bytes(1 + rng.int(12)))
+        : data.string(randomString(rng));
     case 6:
       return data.address(rng.next() < 0.5 ? rng.bytes(4) : rng.bytes(16));
     case 7: {

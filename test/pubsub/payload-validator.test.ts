@@ -37,4 +37,12 @@ describe('PayloadValidator', () => {
       expect.objectContaining({ limit: 'max-depth', message: expect.stringMatching(/event 2/) })
     );
   });
+
+  it('accepts strings of any bytes (Broker byte strings) but not enum names that are not UTF-8', () => {
+    const bytes = Buffer.from(encodeData(data.string(new Uint8Array([0xff, 0xc0, 0x80]))));
+    expect([...bytes]).toEqual([0x05, 3, 0xff, 0xc0, 0x80]);
+    expect(() => v.validate(run([ok, bytes]))).not.toThrow();
+    const badEnum = Buffer.from([0x0b, 0x02, 0xc3, 0x28]);
+    expect(() => v.validate(run([ok, badEnum]))).toThrow(/event 1 on \/t is not valid data: enum/);
+  });
 });

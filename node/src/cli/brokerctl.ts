@@ -4,7 +4,9 @@ import {
   BrokerClientError,
   type PoolMembershipEvent,
   type PublishOptions,
+  NODE_DECIDES_LIMITS,
   type SubscribeOptions,
+  type Subscription,
   type SubscriptionStatus,
   connect,
 } from '../client/index.js';
@@ -58,7 +60,8 @@ export const USAGE = `usage: brokerctl [--server HOST:PORT] [--output text|json]
 commands:
   pub TOPIC [JSON...]   publish values in Broker's JSON form ({"@data-type":"count","data":1});
                         without JSON arguments, one value per line from stdin
-  sub TOPIC...          print each message as one JSON object per line until interrupted or --count
+  sub TOPIC...          print each message as one JSON object per line until interrupted or --count;
+                        --control: "sub TOPIC..." / "unsub TOPIC..." lines on stdin change the filter
   status                the node's status
   peers                 the node's peers
 ${STORE_USAGE}
@@ -152,15 +155,17 @@ export const CTL_FLAGS: readonly FlagSpec[] = [
   },
   ...STORE_FLAGS,
   ...CLUSTER_FLAGS,
-  // The node's limits are its own flags; these let brokerctl go as far as the node does.
+  // The node's limits are its own flags. By default brokerctl goes as far as any node does
+  // (the client library's NODE_DECIDES_LIMITS), so the node it talks to decides; these
+  // flags lower that to refuse values before sending them.
   {
     name: 'max-depth',
     kind: 'int',
     env: 'BROKERCTL_MAX_DEPTH',
     min: 1,
     max: MAX_DEPTH_CEILING,
-    default: '64',
-    help: "deepest nesting of a value brokerctl parses, encodes and decodes (set it to the node's --max-depth)",
+    default: String(NODE_DECIDES_LIMITS.maxDepth),
+    help: "deepest nesting of a value brokerctl parses, encodes and decodes (default: the most any node allows, so the node's --max-depth decides)",
   },
   {
     name: 'max-message-bytes',
@@ -168,8 +173,14 @@ export const CTL_FLAGS: readonly FlagSpec[] = [
     env: 'BROKERCTL_MAX_MESSAGE_BYTES',
     min: 16,
     max: 256 * 1024 * 1024,
-    default: String(16 * 1024 * 1024),
-    help: "largest value brokerctl encodes and decodes (set it to the node's --max-message-bytes)",
+    default: String(NODE_DECIDES_LIMITS.maxBytes),
+    help: "largest value brokerctl encodes and decodes (default: the most any node allows, so the node's --max-message-bytes decides)",
+  },
+  // -- sub --control (unsubscribe on the open stream) --
+  {
+    name: 'control',
+    kind: 'bool',
+    help: 'sub: read "sub TOPIC..." and "unsub TOPIC..." lines from stdin and change the filter on the open stream',
   },
 ];
 
@@ -185,8 +196,8 @@ const COMMAND_HELP: Record<string, { usage: string; flags: readonly string[] }> 
   },
   sub: {
     usage:
-      'usage: brokerctl sub TOPIC...\n  prints each message as one JSON line; "" subscribes to every topic',
-    flags: ['count', 'overflow-policy', 'queue', 'reconnect', 'pool'],
+      'usage: brokerctl sub TOPIC... [--control]\n  prints each message as one JSON line; "" subscribes to every topic;\n  with --control, stdin lines "sub TOPIC..." / "unsub TOPIC..." change the filter',
+    flags: ['count', 'overflow-policy', 'queue', 'reconnect', 'pool', 'control'],
   },
   status: { usage: "usage: brokerctl status\n  the node's status", flags: [] },
   peers: { usage: "usage: brokerctl peers\n  the node's peers", flags: [] },
@@ -279,7 +290,7 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
     }
     if (command === undefined) throw new CliError(`no command given\n${USAGE}`, EXIT.usage);
     const watching = command === 'store' && args[0] === 'watch';
-    for (const f of ['count', 'overflow-policy', 'queue', 'reconnect']) {
+    for (const f of ['count', 'overflow-policy', 'queue', 'reconnect', 'control']) {
       if (v.has(f) && command !== 'sub' && !(f === 'count' && watching))
         throw new CliError(
           `--${f} applies to sub${f === 'count' ? ' and store watch' : ''} only`,
@@ -367,6 +378,7 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
             : {}),
           ...(v.has('queue') ? { queueCapacity: v.get('queue') as number } : {}),
           ...poolSubscribeOptions(v, io),
+          ...(v.get('control') === true ? { changeable: true } : {}),
           ...(v.get('reconnect') === true
             ? {
                 reconnect: true,
@@ -387,7 +399,8 @@ export async function runBrokerctl(argv: readonly string[], io: CliIo): Promise<
           v.get('count') as number | undefined,
           opts,
           timeoutMs,
-          limits
+          limits,
+          v.get('control') === true ? { json } : undefined
         );
       }
       case 'store':
@@ -522,7 +535,11 @@ async function pub(
     let n = 0;
     for await (const line of utf8Lines(io.stdin)) {
       n++;
-      if (line === undefined) throw new CliError(`stdin line ${n}: not valid UTF-8`, EXIT.usage);
+      if (line === undefined)
+        throw new CliError(
+          `stdin line ${n}: not valid UTF-8 (JSON text is; write a string of other bytes as {"@data-type":"string","data":{"base64":"..."}})`,
+          EXIT.usage
+        );
       if (line.trim() === '') continue;
       batch.push(parse(line, `stdin line ${n}`));
       if (batch.length >= 1000) {
@@ -582,7 +599,8 @@ async function sub(
   count: number | undefined,
   opts: SubscribeOptions,
   confirmTimeoutMs: number,
-  limits: DataLimits
+  limits: DataLimits,
+  control?: { json: boolean }
 ): Promise<number> {
   const decoder = new BinaryDecoder(limits);
   if (topics.length === 0) throw new CliError('sub needs at least one TOPIC', EXIT.usage);
@@ -614,6 +632,7 @@ async function sub(
       clearTimeout(timer);
     }
     confirmed = true;
+    if (control !== undefined) void readControl(subscription, io, control.json);
     for await (const m of subscription.raw()) {
       let value: Data;
       try {
@@ -654,4 +673,51 @@ async function sub(
   }
   if (io.interrupt.aborted) return EXIT.ok;
   throw new CliError('the node ended the subscription', EXIT.subscriptionEnded);
+}
+
+// -- sub --control: Broker's subscribe/unsubscribe on the open (bidirectional) stream --
+
+/**
+ * Reads `sub TOPIC...` / `unsub TOPIC...` lines from stdin and changes the filter on the
+ * subscription's stream; reports each filter the node confirms (stderr, or a
+ * `{"type":"filter"}` line on stdout with --output json). A bad line is reported and skipped:
+ * the subscription goes on. The end of stdin leaves the filter as it is.
+ */
+async function readControl(subscription: Subscription, io: CliIo, json: boolean): Promise<void> {
+  let n = 0;
+  try {
+    for await (const line of utf8Lines(io.stdin)) {
+      n++;
+      const words =
+        line
+          ?.trim()
+          .split(/\s+/)
+          .filter((w) => w !== '') ?? [];
+      const [verb, ...topics] = words;
+      if (line === undefined || verb === undefined) {
+        if (line === undefined) io.stderr.write(`brokerctl: control line ${n}: not valid UTF-8\n`);
+        continue;
+      }
+      try {
+        // The empty prefix (every topic) is written "" or /.
+        const prefixes = topics.map((t) => (t === '""' ? '' : t));
+        for (const t of prefixes) checkTopic(t, 'prefix');
+        let now: string[];
+        if (verb === 'sub') now = await subscription.add(prefixes);
+        else if (verb === 'unsub') now = await subscription.remove(prefixes);
+        else
+          throw new CliError(
+            `unknown control ${JSON.stringify(verb)} (sub TOPIC... or unsub TOPIC...)`,
+            EXIT.usage
+          );
+        now = [...now].sort();
+        if (json) io.stdout.write(JSON.stringify({ type: 'filter', topics: now }) + '\n');
+        else io.stderr.write(`brokerctl: subscribed to ${now.map((t) => t || '""').join(' ')}\n`);
+      } catch (e) {
+        io.stderr.write(`brokerctl: control line ${n}: ${escapeControls((e as Error).message)}\n`);
+      }
+    }
+  } catch (e) {
+    io.stderr.write(`brokerctl: control input: ${escapeControls((e as Error).message)}\n`);
+  }
 }

@@ -7,7 +7,7 @@ import type { PublishRequest } from '../gen/broker/v1/PublishRequest.js';
 import type { SubscribeRequest } from '../gen/broker/v1/SubscribeRequest.js';
 import type { StatusResponse__Output } from '../gen/broker/v1/StatusResponse.js';
 import { loadProtos } from '../transport/proto.js';
-import { type ConnectOptions, channelSetup } from './connect-options.js';
+import { type ConnectOptions, NODE_DECIDES_LIMITS, channelSetup } from './connect-options.js';
 import { wrapError } from './errors.js';
 import { AdminClient } from './admin-client.js';
 import { adminStubOn, storeStubOn } from './shared-channel.js';
@@ -29,6 +29,7 @@ import {
 } from './pool.js';
 import {
   type DeliveryStream,
+  type MessageCallback,
   type ReconnectPolicy,
   Subscription,
   type SubscriptionStatus,
@@ -42,7 +43,7 @@ export interface SubscribeOptions {
   readonly queueCapacity?: number;
   /** Open the bidirectional variant, so {@link Subscription.update} can change the topics. */
   readonly changeable?: boolean;
-  /** Limits for decoding delivered events. */
+  /** Limits for decoding delivered events (default: the client's `limits`). */
   readonly limits?: Partial<DataLimits>;
   /**
    * Re-open the subscription by itself when its node goes away (killed, restarted,
@@ -65,6 +66,11 @@ export interface SubscribeOptions {
   readonly pool?: string;
   /** Pool members: called on every membership change (also once on joining). */
   readonly onMembership?: (event: PoolMembershipEvent) => void;
+  /**
+   * Deliver each message to this callback instead of an iterator (nats.js style); see
+   * {@link MessageCallback}. The subscription is then not iterable.
+   */
+  readonly callback?: MessageCallback;
 }
 
 const POLICY: Record<NonNullable<SubscribeOptions['overflowPolicy']>, WirePolicy> = {
@@ -81,10 +87,7 @@ export class BrokerClient {
   private readonly extraStubs = new Map<string, BrokerClientClient>();
 
   constructor(readonly options: ConnectOptions) {
-    this.encoder = new BinaryEncoder({
-      initialCapacity: 256,
-      ...(options.limits !== undefined ? { limits: options.limits } : {}),
-    });
+    this.encoder = new BinaryEncoder({ initialCapacity: 256, limits: this.limits() });
     const { creds, options: channelOptions } = channelSetup(options);
     const Ctor = loadProtos().broker.v1.BrokerClient;
     this.stub = new Ctor(options.server, creds, channelOptions);
@@ -101,7 +104,9 @@ export class BrokerClient {
 
   /**
    * Publishes values on a topic in one call; resolves with the events accepted. The third
-   * argument is the deadline in ms or {@link PublishOptions} (pools: `pool`, `key`).
+   * argument is the deadline in ms or {@link PublishOptions} (pools: `pool`, `key`). Rejects
+   * with `DataEncodeError` for a value that is invalid or over the client's `limits`, and with
+   * `BrokerClientError` when the node refuses it.
    */
   publish(
     topic: string,
@@ -109,7 +114,13 @@ export class BrokerClient {
     options: number | PublishOptions = 30_000
   ): Promise<number> {
     const list = Array.isArray(values) ? (values as readonly Data[]) : [values as Data];
-    const encoded = list.map((v) => this.encoder.encodeCopy(v));
+    let encoded: Uint8Array[];
+    try {
+      encoded = list.map((v) => this.encoder.encodeCopy(v));
+    } catch (e) {
+      // A promise-returning call fails through its promise, never by throwing.
+      return Promise.reject(e as Error);
+    }
     return this.publishEncoded([{ topic, events: encoded }], options);
   }
 
@@ -151,8 +162,12 @@ export class BrokerClient {
     return new Publisher(call, done, { ...this.limitsOption(), ...options });
   }
 
-  /** Subscribes to topic prefixes; iterate the result for messages. */
-  subscribe(topics: readonly string[], options: SubscribeOptions = {}): Subscription {
+  /**
+   * Subscribes to topic prefixes (one or a list); iterate the result for messages, or pass
+   * `callback`.
+   */
+  subscribe(filter: string | readonly string[], options: SubscribeOptions = {}): Subscription {
+    const topics: readonly string[] = typeof filter === 'string' ? [filter] : filter;
     const servers = [this.options.server, ...(this.options.servers ?? [])];
     const open = (
       attempt: number,
@@ -183,7 +198,7 @@ export class BrokerClient {
         : options.reconnect === false || options.reconnect === undefined
           ? undefined
           : options.reconnect;
-    return new Subscription(
+    const sub = new Subscription(
       open,
       this.decodeLimits(options),
       options.onDecodeError,
@@ -193,6 +208,8 @@ export class BrokerClient {
         ? new PoolMemberState(options.pool, options.onMembership)
         : undefined
     );
+    if (options.callback !== undefined) sub.deliverTo(options.callback);
+    return sub;
   }
 
   private stubFor(server: string): BrokerClientClient {
@@ -207,13 +224,18 @@ export class BrokerClient {
     return stub;
   }
 
-  private limitsOption(): { limits?: Partial<DataLimits> } {
-    return this.options.limits !== undefined ? { limits: this.options.limits } : {};
+  /** The client's value limits: its option, else the node decides. */
+  private limits(): Partial<DataLimits> {
+    return this.options.limits ?? NODE_DECIDES_LIMITS;
+  }
+
+  private limitsOption(): { limits: Partial<DataLimits> } {
+    return { limits: this.limits() };
   }
 
   /** A subscription's own limits, else the client's. */
-  private decodeLimits(options: SubscribeOptions): Partial<DataLimits> | undefined {
-    return options.limits ?? this.options.limits;
+  private decodeLimits(options: SubscribeOptions): Partial<DataLimits> {
+    return options.limits ?? this.limits();
   }
 
   /** The node's status. */

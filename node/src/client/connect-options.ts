@@ -1,6 +1,22 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import type { DataLimits } from '../data/index.js';
+import { type DataLimits, MAX_DEPTH_CEILING } from '../data/index.js';
+
+const MiB = 1024 * 1024;
+
+/**
+ * The client's default value limits: the largest any broker-node accepts (`--max-depth` up
+ * to 512, `--max-message-bytes` up to 64 MiB), so the node the client talks to decides with
+ * its own flags and refuses what is over them, naming the flag. Give `limits` to refuse
+ * locally what this application never means to send or read.
+ */
+export const NODE_DECIDES_LIMITS: DataLimits = Object.freeze({
+  maxDepth: MAX_DEPTH_CEILING,
+  maxBytes: 64 * MiB,
+});
+
+/** Default gRPC message limit: a publish batch or a delivery as large as a node allows (256 MiB). */
+const DEFAULT_MAX_MESSAGE_BYTES = 256 * MiB + 64 * 1024;
 
 /** How to reach a broker-node. */
 export interface ConnectOptions {
@@ -18,12 +34,15 @@ export interface ConnectOptions {
     readonly key?: string;
     readonly serverName?: string;
   };
-  /** Largest gRPC message the client sends or receives (default 16 MiB, or more for `limits`). */
+  /**
+   * Largest gRPC message the client sends or receives (default 256 MiB and 64 KiB, the
+   * largest `--max-batch-bytes` of a node; a bound, not an allocation).
+   */
   readonly maxMessageBytes?: number;
   /**
-   * The value limits the client encodes and decodes with (default: 64 levels, 16 MiB, the
-   * data codec's defaults). Set them to the node's `--max-depth` and `--max-message-bytes`
-   * to use a node up to its limits; the node still checks with its own.
+   * The value limits the client encodes and decodes with. Default {@link NODE_DECIDES_LIMITS}:
+   * the node's own `--max-depth` and `--max-message-bytes` decide. Lower them to refuse
+   * values locally; missing fields take the data codec's defaults (64 levels, 16 MiB).
    */
   readonly limits?: Partial<DataLimits>;
   /** Sent as `authorization: Bearer <token>` with admin calls (a node with --admin-token-file). */
@@ -36,7 +55,7 @@ export function channelSetup(o: ConnectOptions): {
   options: grpc.ChannelOptions;
 } {
   const max =
-    o.maxMessageBytes ?? Math.max(16 * 1024 * 1024, (o.limits?.maxBytes ?? 0) + 64 * 1024);
+    o.maxMessageBytes ?? Math.max(DEFAULT_MAX_MESSAGE_BYTES, (o.limits?.maxBytes ?? 0) + 64 * 1024);
   const options: grpc.ChannelOptions = {
     'grpc.max_receive_message_length': max,
     'grpc.max_send_message_length': max,

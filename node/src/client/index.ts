@@ -4,16 +4,21 @@
  * ```ts
  * import { connect, data } from 'brokercluster/client';
  * const client = connect('127.0.0.1:7400');
- * const sub = client.subscribe(['/zeek/conn']);
+ * const sub = client.subscribe('zeek/conn');
  * await sub.ready();
  * await client.publish('/zeek/conn', data.vector([data.count(1), data.string('hello')]));
  * for await (const m of sub) console.log(m.topic, m.data);
  * ```
  */
 export { BrokerClient, connect, type SubscribeOptions } from './broker-client.js';
-export { type ConnectOptions } from './connect-options.js';
+export { type ConnectOptions, NODE_DECIDES_LIMITS } from './connect-options.js';
 export { Publisher, type PublisherOptions } from './publisher.js';
-export { Subscription, type SubscriptionStatus, type ReconnectPolicy } from './subscription.js';
+export {
+  Subscription,
+  type MessageCallback,
+  type SubscriptionStatus,
+  type ReconnectPolicy,
+} from './subscription.js';
 export {
   type Message,
   type RawMessage,
@@ -70,6 +75,25 @@ export {
   type Outcome,
   type StatusName,
 } from './store-errors.js';
-// Typed data helpers: builders, codecs, comparison.
-export { data, NONE, encodeData, decodeData, compareData, dataEquals } from '../data/index.js';
-export type { Data, DataKind } from '../data/index.js';
+// Typed data helpers: builders, codecs, comparison. `BinaryDecoder` walks `runs()`;
+// `brokercluster/data` has the whole data module.
+export {
+  data,
+  NONE,
+  encodeData,
+  decodeData,
+  compareData,
+  dataEquals,
+  BinaryDecoder,
+  BinaryEncoder,
+  fromJson,
+  fromJsonText,
+  toJson,
+  toJsonText,
+  DataDecodeError,
+  DataEncodeError,
+  DataJsonError,
+  DataValueError,
+  DEFAULT_DATA_LIMITS,
+} from '../data/index.js';
+export type { Data, DataKind, DataLimits, DataOf } from '../data/index.js';

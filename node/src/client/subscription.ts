@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { BinaryDecoder, type DataLimits } from '../data/index.js';
 import type { Delivery__Output } from '../gen/broker/v1/Delivery.js';
 import type { SubscribeRequest } from '../gen/broker/v1/SubscribeRequest.js';
+import { canonicalPrefix } from '../pubsub/index.js';
 import { BrokerClientError, wrapError } from './errors.js';
 import type { Message, RawBatch, RawMessage, RawRunBatch } from './message.js';
 import { type PoolMemberState, type PoolMembershipEvent, membershipFromWire } from './pool.js';
@@ -38,6 +39,13 @@ export type OpenCall = (
   topics: readonly string[] | undefined
 ) => { call: DeliveryStream; server: string };
 
+/**
+ * Receives a callback subscription's messages (nats.js style): `(null, message)` per decoded
+ * event, in order; `(error, undefined)` once if the subscription ends with an error. A returned
+ * promise holds the next message back until it settles (back pressure, like a slow iterator).
+ */
+export type MessageCallback = (error: Error | null, message: Message | undefined) => unknown;
+
 export type DeliveryStream =
   | grpc.ClientReadableStream<Delivery__Output>
   | grpc.ClientDuplexStream<SubscribeRequest, Delivery__Output>;
@@ -71,6 +79,8 @@ export class Subscription implements AsyncIterable<Message> {
 
   private call: DeliveryStream;
   private server: string;
+  /** Set when a callback consumes the messages: the subscription is then not iterable. */
+  private callbackMode = false;
   /** Set by close(): no reconnect after that. */
   private closedByUser = false;
   /** Consecutive failed reconnect attempts; 0 while connected. */
@@ -212,6 +222,78 @@ export class Subscription implements AsyncIterable<Message> {
     p.unacked = 0;
   }
 
+  /**
+   * Adds topic prefixes to the filter the node confirmed last (changeable subscriptions only);
+   * resolves with the new filter. Prefixes already covered are not sent again.
+   */
+  async add(topics: readonly string[]): Promise<string[]> {
+    const extra = this.canonical(topics, 'add').filter((t) => !this.topics.includes(t));
+    if (extra.length === 0) return [...this.topics];
+    return this.update([...this.topics, ...extra]);
+  }
+
+  /**
+   * Removes topic prefixes from the filter (Broker's `unsubscribe`; changeable subscriptions
+   * only) and resolves with the filter left. A prefix that is not in the filter is an error,
+   * so a typo is not a silent no-op; removing every prefix is refused as well: a subscription
+   * always has a filter, and {@link close} is how one ends.
+   */
+  async remove(topics: readonly string[]): Promise<string[]> {
+    const gone = new Set(this.canonical(topics, 'remove'));
+    for (const t of gone) {
+      if (!this.topics.includes(t))
+        throw new BrokerClientError(
+          `not subscribed to ${JSON.stringify(t)} (the filter is ${JSON.stringify(this.topics)})`,
+          undefined
+        );
+    }
+    const left = this.topics.filter((t) => !gone.has(t));
+    if (left.length === 0)
+      throw new BrokerClientError(
+        'cannot remove every topic of a subscription: close() ends it',
+        undefined
+      );
+    return this.update(left);
+  }
+
+  private canonical(topics: readonly string[], what: string): string[] {
+    if (topics.length === 0) throw new BrokerClientError(`${what} needs a topic`, undefined);
+    try {
+      return [...new Set(topics.map((t) => canonicalPrefix(t)))];
+    } catch (e) {
+      throw new BrokerClientError(`${what}: ${(e as Error).message}`, undefined, { cause: e });
+    }
+  }
+
+  /**
+   * Hands every message to `callback` instead of an iterator (called by
+   * `BrokerClient.subscribe` with its `callback` option).
+   */
+  deliverTo(callback: MessageCallback): void {
+    this.callbackMode = true;
+    const it = this.messages();
+    void (async () => {
+      for (;;) {
+        let next: IteratorResult<Message>;
+        try {
+          next = await it.next();
+        } catch (e) {
+          callback(e instanceof Error ? e : new Error(String(e)), undefined);
+          return;
+        }
+        if (next.done === true) return;
+        const r = callback(null, next.value);
+        if (r instanceof Promise) await r;
+      }
+    })().catch((e: unknown) => {
+      // A callback that throws is a bug of the caller: surface it like a throwing event
+      // listener rather than swallow it.
+      queueMicrotask(() => {
+        throw e;
+      });
+    });
+  }
+
   /** Ends the subscription; iteration finishes. */
   close(): void {
     this.closedByUser = true;
@@ -272,7 +354,16 @@ export class Subscription implements AsyncIterable<Message> {
     for await (const b of this.batches()) yield* b.messages;
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Message> {
+  [Symbol.asyncIterator](): AsyncGenerator<Message> {
+    if (this.callbackMode)
+      throw new BrokerClientError(
+        'this subscription delivers to its callback; it cannot be iterated too',
+        undefined
+      );
+    return this.messages();
+  }
+
+  private async *messages(): AsyncGenerator<Message> {
     const decoder = new BinaryDecoder(this.limits);
     for await (const m of this.raw()) {
       let value: Message['data'];

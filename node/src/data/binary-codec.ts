@@ -8,7 +8,8 @@
  * | boolean | 1 byte, 0 or 1 |
  * | count, integer, timestamp, timespan | 8 bytes, big-endian (two's complement if signed) |
  * | real | 8 bytes, IEEE 754 double, big-endian (every NaN written as 0x7ff8000000000000) |
- * | string, enum | varbyte length, then that many bytes of UTF-8 |
+ * | string | varbyte length, then that many bytes (any bytes: Broker strings are byte strings) |
+ * | enum | varbyte length, then that many bytes of UTF-8 |
  * | address | 16 bytes (IPv4 as `::ffff:a.b.c.d`) |
  * | subnet | 16 bytes network, 1 byte prefix length of the 16-byte form (IPv4 /8 is 104) |
  * | port | 2 bytes number, big-endian; 1 byte protocol (0 unknown, 1 tcp, 2 udp, 3 icmp) |
@@ -72,6 +73,20 @@ const PROTOCOL_CODE: Readonly<Record<PortProtocol, number>> = {
 
 /** Strings up to this many UTF-16 units get the single-pass ASCII fast path. */
 const SHORT_STRING = 127;
+/**
+ * The encoder copies strings up to this many UTF-16 units itself; longer ones go to Node's
+ * native UTF-8 writer, which is faster past a few dozen characters.
+ */
+const ENCODE_LOOP_STRING = 32;
+
+/**
+ * Buffer's own UTF-8 writer, what `buf.write(s, offset, length, 'utf8')` calls after
+ * normalising its arguments (in Node since its first releases, not in @types/node); calling
+ * it directly saves that step on every string.
+ */
+interface NativeWriter {
+  utf8Write(s: string, offset: number, length: number): number;
+}
 
 /** Options of a {@link BinaryEncoder}. */
 export interface BinaryEncoderOptions {
@@ -91,6 +106,8 @@ export class BinaryEncoder {
   /** Invariant: `view` covers exactly `buf`; `buf.length <= limits.maxBytes` unless initial. */
   private buf: Uint8Array;
   private view: DataView;
+  /** A Buffer over `buf`'s memory, for Node's native UTF-8 writer. */
+  private nb: Buffer;
   /** Invariant: 0 <= pos <= buf.length; bytes before `pos` are the value being written. */
   private pos = 0;
   private static readonly retainCapacity = 1 << 20;
@@ -104,6 +121,7 @@ export class BinaryEncoder {
     this.initialCapacity = cap;
     this.buf = new Uint8Array(cap);
     this.view = new DataView(this.buf.buffer);
+    this.nb = Buffer.from(this.buf.buffer, 0, cap);
   }
 
   /**
@@ -133,6 +151,7 @@ export class BinaryEncoder {
     next.set(this.buf.subarray(0, Math.min(this.pos, cap)));
     this.buf = next;
     this.view = new DataView(next.buffer);
+    this.nb = Buffer.from(next.buffer, 0, cap);
   }
 
   /** Makes room for `n` more bytes. */
@@ -211,9 +230,12 @@ export class BinaryEncoder {
         this.pos = p + 9;
         return;
       }
-      case 'string':
-        this.writeString(5, v.value);
+      case 'string': {
+        const x = v.value;
+        if (typeof x === 'string') this.writeString(5, x);
+        else this.writeBytes(x);
         return;
+      }
       case 'enum':
         this.writeString(11, v.name);
         return;
@@ -319,11 +341,23 @@ export class BinaryEncoder {
     this.pos = p + 16;
   }
 
+  /** A string value held as bytes (not UTF-8, or given as bytes). */
+  private writeBytes(b: Uint8Array): void {
+    if (!(b instanceof Uint8Array))
+      throw new DataEncodeError('string value is not a string or a Uint8Array');
+    const len = b.length;
+    this.ensure(1 + varbyteSize(len) + len);
+    this.buf[this.pos++] = 5;
+    this.writeVarbyte(len);
+    this.buf.set(b, this.pos);
+    this.pos += len;
+  }
+
   private writeString(tag: number, s: string): void {
     if (typeof s !== 'string') throw new DataEncodeError('string value is not a string');
     const n = s.length;
-    if (n <= SHORT_STRING) {
-      // ASCII in one pass: the length is n and fits one varbyte.
+    if (n <= ENCODE_LOOP_STRING) {
+      // Short ASCII in one pass (cheaper than a native call): the length is n, one varbyte.
       this.ensure(2 + n);
       const buf = this.buf;
       const start = this.pos;
@@ -340,6 +374,29 @@ export class BinaryEncoder {
         this.pos = p;
         return;
       }
+    }
+    // Optimistic: Node's native writer straight into the buffer, behind a length prefix sized
+    // for the shortest UTF-8 form (n bytes, all ASCII), with room for the longest (3 bytes per
+    // UTF-16 unit); measuring the UTF-8 length first would cost a second pass.
+    const most = 3 * n;
+    const guess = varbyteSize(n);
+    const start = this.pos;
+    if (start + 1 + varbyteSize(most) + most <= this.limits.maxBytes) {
+      this.ensure(1 + varbyteSize(most) + most);
+      const at = start + 1 + guess;
+      const written = (this.nb as unknown as NativeWriter).utf8Write(s, at, most);
+      // The writer turns a lone surrogate into U+FFFD. n units in n bytes are all ASCII, so
+      // only other text needs the check (nothing is committed until `pos` moves).
+      if (written !== n && !isWellFormed(s))
+        throw new DataEncodeError('string contains a lone surrogate');
+      const need = varbyteSize(written);
+      // A longer prefix than guessed (non-ASCII text): move the bytes up to make room.
+      if (need > guess) this.buf.copyWithin(start + 1 + need, at, at + written);
+      this.buf[start] = tag;
+      this.pos = start + 1;
+      this.writeVarbyte(written);
+      this.pos += written;
+      return;
     }
     if (!isWellFormed(s)) throw new DataEncodeError('string contains a lone surrogate');
     const len = utf8Length(s);
@@ -601,11 +658,11 @@ export class BinaryDecoder {
         return { kind: 'real', value };
       }
       case 5: {
-        const value = this.string('string');
+        const value = this.string('string', true);
         return value === '' ? EMPTY_STRING : { kind: 'string', value };
       }
       case 11:
-        return { kind: 'enum', name: this.string('enum') };
+        return { kind: 'enum', name: this.string('enum', false) as string };
       case 6: {
         this.need(16, 'address');
         const p = this.pos;
@@ -742,8 +799,10 @@ export class BinaryDecoder {
         this.pos += 8;
         return;
       case 5:
+        this.skipString('string', true);
+        return;
       case 11:
-        this.skipString(tag === 5 ? 'string' : 'enum');
+        this.skipString('enum', false);
         return;
       case 6:
         this.need(16, 'address');
@@ -846,7 +905,8 @@ export class BinaryDecoder {
     }
   }
 
-  private skipString(what: string): void {
+  /** Skips a string or enum body; `anyBytes` for a string value (Broker byte strings). */
+  private skipString(what: string, anyBytes: boolean): void {
     const lenAt = this.pos;
     const len = this.varbyte(what, 'length');
     const p = this.pos;
@@ -858,6 +918,7 @@ export class BinaryDecoder {
       );
     }
     this.pos = p + len;
+    if (anyBytes) return;
     const u8 = this.u8;
     let ascii = 0;
     for (let i = p, e = p + len; i < e; i++) ascii |= u8[i] as number;
@@ -866,7 +927,11 @@ export class BinaryDecoder {
     }
   }
 
-  private string(what: string): string {
+  /**
+   * Reads a string or enum body: text when it is UTF-8; otherwise, with `anyBytes` (a string
+   * value), a copy of the bytes, else an error.
+   */
+  private string(what: string, anyBytes: boolean): string | Uint8Array {
     const lenAt = this.pos;
     const len = this.varbyte(what, 'length');
     const p = this.pos;
@@ -890,6 +955,7 @@ export class BinaryDecoder {
     try {
       return utf8Decoder.decode(this.u8.subarray(p, p + len));
     } catch (e) {
+      if (anyBytes) return this.u8.slice(p, p + len);
       throw new DataDecodeError('invalid-utf8', `${what} is not valid UTF-8`, p - this.base, {
         cause: e,
       });

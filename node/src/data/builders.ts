@@ -5,7 +5,7 @@
 import { Address, hostBitsClear, maskAddressBytes } from './address.js';
 import { compareData } from './compare.js';
 import { DataValueError } from './errors.js';
-import { isWellFormed } from './unicode.js';
+import { isValidUtf8, isWellFormed } from './unicode.js';
 import { MAX_COUNT, MAX_INT64, MIN_INT64, PORT_PROTOCOLS } from './types.js';
 import type {
   AddressData,
@@ -93,6 +93,18 @@ function makeSubnet(address: Address, length: number): SubnetData {
   return { kind: 'subnet', address: net, length };
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The canonical value of a byte string: its text when the bytes are UTF-8, else a copy. */
+export function canonicalBytes(b: Uint8Array): string | Uint8Array {
+  return isValidUtf8(b, 0, b.length) ? utf8.decode(b) : b.slice();
+}
+
+/** The bytes of a string value (its UTF-8 form when it is text). */
+export function stringBytes(s: StringData): Uint8Array {
+  return typeof s.value === 'string' ? new TextEncoder().encode(s.value) : s.value;
+}
+
 /** Sorts and de-duplicates, giving a set's canonical element list. */
 export function canonicalSet(elements: Iterable<Data>): Data[] {
   const sorted = [...elements].sort(compareData);
@@ -135,7 +147,16 @@ export const data = {
     if (typeof v !== 'number') throw new DataValueError(`real needs a number, got ${typeof v}`);
     return { kind: 'real', value: v };
   },
-  string: (v: string): StringData => ({ kind: 'string', value: wellFormed('string', v) }),
+  /**
+   * Text, or bytes (Broker strings are byte strings): bytes that are valid UTF-8 become the
+   * text they spell, others are copied and kept as bytes.
+   */
+  string: (v: string | Uint8Array): StringData => {
+    if (typeof v === 'string') return { kind: 'string', value: wellFormed('string', v) };
+    if (!(v instanceof Uint8Array))
+      throw new DataValueError(`string needs a string or a Uint8Array, got ${typeof v}`);
+    return { kind: 'string', value: canonicalBytes(v) };
+  },
   /** From text (`10.0.0.1`, `::1`), 4 or 16 bytes, or an `Address`. */
   address: (a: string | Uint8Array | Address): AddressData => ({
     kind: 'address',

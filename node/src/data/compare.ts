@@ -9,7 +9,8 @@
  *   orders after all other reals (+Infinity included). This is IEEE 754's totalOrder with
  *   NaN payloads and signs folded into one NaN.
  * - string, enum: by Unicode code point, which is the byte order of their UTF-8 form and so
- *   Broker's `std::string` order.
+ *   Broker's `std::string` order; a string held as bytes (not UTF-8) orders by its bytes
+ *   among the others.
  * - address: the 16 bytes, lexicographic (IPv4 is IPv4-mapped, so it equals `::ffff:a.b.c.d`
  *   and orders among `::ffff:0:0/96`).
  * - subnet: network bytes, then the 16-byte form's prefix length.
@@ -41,8 +42,12 @@ export function compareData(a: Data, b: Data): number {
     }
     case 'real':
       return compareReal(a.value, (b as typeof a).value);
-    case 'string':
-      return compareStrings(a.value, (b as typeof a).value);
+    case 'string': {
+      const x = a.value;
+      const y = (b as typeof a).value;
+      if (typeof x === 'string' && typeof y === 'string') return compareStrings(x, y);
+      return compareByteStrings(x, y);
+    }
     case 'enum':
       return compareStrings(a.name, (b as typeof a).name);
     case 'address':
@@ -105,6 +110,20 @@ export function compareStrings(a: string, b: string): number {
     if (x !== y) return codeUnitRank(x) - codeUnitRank(y);
   }
   return a.length - b.length;
+}
+
+const utf8 = new TextEncoder();
+
+/** Byte order of two strings at least one of which is held as bytes. */
+function compareByteStrings(a: string | Uint8Array, b: string | Uint8Array): number {
+  const x = typeof a === 'string' ? utf8.encode(a) : a;
+  const y = typeof b === 'string' ? utf8.encode(b) : b;
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const d = (x[i] as number) - (y[i] as number);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
 }
 
 function codeUnitRank(c: number): number {

@@ -5,7 +5,7 @@
 export { Address } from './address.js';
 export { BinaryDecoder, BinaryEncoder, decodeData, encodeData } from './binary-codec.js';
 export type { BinaryEncoderOptions } from './binary-codec.js';
-export { NONE, data, formatPort, formatSubnet, parsePort } from './builders.js';
+export { NONE, data, formatPort, formatSubnet, parsePort, stringBytes } from './builders.js';
 export { compareData, dataEquals } from './compare.js';
 export {
   DataDecodeError,

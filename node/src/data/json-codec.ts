@@ -7,7 +7,7 @@
  * | boolean | `boolean` | `true` / `false` |
  * | count, integer | `count`, `integer` | JSON integer, exact to 64 bits in text |
  * | real | `real` | JSON number; `-0.0`; `"nan"`, `"inf"`, `"-inf"` as strings |
- * | string | `string` | JSON string |
+ * | string | `string` | JSON string; bytes that are not UTF-8: `{"base64": "<RFC 4648 base64>"}` |
  * | address | `address` | `"10.0.0.1"`, `"2001:db8::1"` |
  * | subnet | `subnet` | `"10.0.0.0/8"` |
  * | port | `port` | `"80/tcp"` (`tcp`, `udp`, `icmp`, `unknown`; `?` accepted) |
@@ -25,8 +25,11 @@
  * Broker `data-message` object can be passed as is) and rejected below it.
  */
 import { Address } from './address.js';
+import { Buffer } from 'node:buffer';
+
 import {
   NONE,
+  canonicalBytes,
   canonicalSet,
   canonicalTable,
   data,
@@ -98,8 +101,20 @@ export function toJson(value: Data, limits?: Partial<DataLimits>): BrokerJson {
         };
       case 'real':
         return { '@data-type': t, data: realToJson(v.value) };
-      case 'string':
-        return { '@data-type': t, data: v.value };
+      case 'string': {
+        const x = v.value;
+        // JSON text is Unicode: bytes that are not UTF-8 travel as base64 (a string held as
+        // bytes that are UTF-8 after all is written as the text it is).
+        if (typeof x === 'string') return { '@data-type': t, data: x };
+        const c = canonicalBytes(x);
+        return {
+          '@data-type': t,
+          data:
+            typeof c === 'string'
+              ? c
+              : { base64: Buffer.from(c.buffer, c.byteOffset, c.length).toString('base64') },
+        };
+      }
       case 'enum':
         return { '@data-type': t, data: v.name };
       case 'address':
@@ -299,10 +314,16 @@ export function fromJson(json: unknown, limits?: Partial<DataLimits>): Data {
         return { kind: 'real', value: special };
       }
       case 'string':
+        if (typeof d === 'object' && d !== null && !Array.isArray(d))
+          return { kind: 'string', value: canonicalBytes(base64Bytes(d, fail)) };
+        if (typeof d !== 'string') return fail('expected a string or {"base64": "..."}');
+        if (!isWellFormed(d))
+          fail('contains a lone surrogate (write bytes that are not UTF-8 as {"base64": "..."})');
+        return { kind: 'string', value: d };
       case 'enum-value': {
         if (typeof d !== 'string') return fail('expected a string');
         if (!isWellFormed(d)) fail('contains a lone surrogate');
-        return t === 'string' ? { kind: 'string', value: d } : { kind: 'enum', name: d };
+        return { kind: 'enum', name: d };
       }
       case 'address': {
         if (typeof d !== 'string') return fail('expected a string');
@@ -377,6 +398,19 @@ export function fromJson(json: unknown, limits?: Partial<DataLimits>): Data {
     }
   };
   return walk(json, '$', 0, true);
+}
+
+/** Canonical base64 (RFC 4648 section 4, padded): Buffer.from would skip stray characters. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The bytes of a string's `{"base64": "..."}` form. */
+function base64Bytes(d: object, fail: (what: string) => never): Uint8Array {
+  const keys = Object.keys(d);
+  const b64 = (d as Record<string, unknown>)['base64'];
+  if (keys.length !== 1 || keys[0] !== 'base64' || typeof b64 !== 'string')
+    return fail('expected a string or {"base64": "..."}');
+  if (!BASE64.test(b64)) return fail('"base64" is not padded base64 (A-Z a-z 0-9 + /)');
+  return new Uint8Array(Buffer.from(b64, 'base64'));
 }
 
 const SPECIAL_REALS: ReadonlyMap<string, number> = new Map([

@@ -7,8 +7,8 @@
  * throwing `DataProtoError` with the field path.
  */
 import { Address } from './address.js';
-import { NONE, canonicalSet, canonicalTable, data } from './builders.js';
-import { DataProtoError } from './errors.js';
+import { NONE, canonicalBytes, canonicalSet, canonicalTable, data } from './builders.js';
+import { DataEncodeError, DataProtoError } from './errors.js';
 import { resolveLimits } from './limits.js';
 import type { DataLimits } from './limits.js';
 import { MAX_COUNT, MAX_INT64, MIN_INT64 } from './types.js';
@@ -56,7 +56,10 @@ const KINDS = [
 ] as const;
 type ProtoKind = (typeof KINDS)[number];
 
-/** The protobuf form of `value`. */
+/**
+ * The protobuf form of `value`.
+ * @throws DataEncodeError for a string that is not UTF-8 (protobuf strings are UTF-8).
+ */
 export function toProto(value: Data): ProtoData {
   switch (value.kind) {
     case 'none':
@@ -69,8 +72,16 @@ export function toProto(value: Data): ProtoData {
       return { kind: 'integer', integer: value.value.toString() };
     case 'real':
       return { kind: 'real', real: value.value };
-    case 'string':
-      return { kind: 'string', string: value.value };
+    case 'string': {
+      const x = value.value;
+      if (typeof x === 'string') return { kind: 'string', string: x };
+      const c = canonicalBytes(x);
+      if (typeof c === 'string') return { kind: 'string', string: c };
+      // data.proto's `string` field must be UTF-8; the binary codec carries any bytes.
+      throw new DataEncodeError(
+        'a string that is not UTF-8 has no protobuf form (use the binary codec)'
+      );
+    }
     case 'address':
       return { kind: 'address', address: new Uint8Array(value.value.bytes) };
     case 'subnet':

@@ -77,10 +77,20 @@ export interface RealData {
   /** Any double, NaN and -0 included (see compare.ts for how they order). */
   readonly value: number;
 }
+/**
+ * Broker's strings are byte strings: Zeek sends payload snippets and names that are not
+ * UTF-8. Text is a JavaScript string; bytes that are not valid UTF-8 stay bytes.
+ */
 export interface StringData {
   readonly kind: 'string';
-  /** Invariant: well-formed UTF-16 (no lone surrogate), so it has a UTF-8 form. */
-  readonly value: string;
+  /**
+   * A `string`: well-formed UTF-16 (no lone surrogate), its bytes are its UTF-8 form.
+   * A `Uint8Array`: the bytes themselves. Invariant (canonical form, what the builders and
+   * decoders return): a `Uint8Array` only when the bytes are not valid UTF-8, so every value
+   * has one form; the codecs and the order also accept valid UTF-8 as bytes, equal to the text.
+   * Not to be mutated.
+   */
+  readonly value: string | Uint8Array;
 }
 export interface AddressData {
   readonly kind: 'address';

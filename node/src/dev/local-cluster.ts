@@ -198,7 +198,10 @@ async function main(): Promise<number> {
     await demo(mesh, clients);
     await storeDemo(mesh, clients);
     say();
-    say('try it yourself:');
+    say(
+      'try it yourself (in the checkout; the PATH line once per shell: npx then runs on Node 24, quietly):'
+    );
+    say('  export PATH="$PWD/node_modules/.bin:$PATH"');
     say(`  npx brokerctl --server ${mesh.nodes[0]!.grpc} status`);
     say(`  npx brokerctl --server ${mesh.nodes[1]!.grpc} sub /demo`);
     say(

@@ -9,7 +9,8 @@
  * Each function also returns the new value's encoded size, computed from the old size where a
  * container changes by one element, so adding to a large set does not re-encode all of it.
  */
-import { MAX_COUNT, MAX_INT64, MIN_INT64, compareData, data } from '../data/index.js';
+import { Buffer } from 'node:buffer';
+import { MAX_COUNT, MAX_INT64, MIN_INT64, compareData, data, stringBytes } from '../data/index.js';
 import type { Data, DataKind, SetData, TableData, TableEntry, VectorData } from '../data/index.js';
 
 /** A rejected add or subtract; the state machine turns it into a `StoreOpError`. */
@@ -162,7 +163,13 @@ export function addTo(
     case 'string': {
       if (arg.kind !== 'string') return clash('add', stored.kind, arg.kind);
       if (arg.value === '') return { value: stored, bytes: storedBytes };
-      const value: Data = { kind: 'string', value: stored.value + arg.value };
+      const a = stored.value;
+      const b = arg.value;
+      // Byte strings append bytewise; the result may spell UTF-8 again (data.string decides).
+      const value: Data =
+        typeof a === 'string' && typeof b === 'string'
+          ? { kind: 'string', value: a + b }
+          : data.string(Buffer.concat([stringBytes(stored), stringBytes(arg)]));
       return { value, bytes: m.sizeOf(value) };
     }
     case 'set': {

@@ -83,7 +83,8 @@ const enc = (s: string): Buffer => Buffer.from(encodeData(data.string(s)));
 /** Decodes a Broker string from the store's bytes; anything else is a protocol error. */
 export function decodeString(bytes: Uint8Array): string {
   const d = decodeData(bytes);
-  if (d.kind !== 'string') throw new Error(`expected a string value, got ${d.kind}`);
+  if (d.kind !== 'string' || typeof d.value !== 'string')
+    throw new Error(`expected a text string value, got ${d.kind}`);
   return d.value;
 }
 
