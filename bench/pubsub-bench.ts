@@ -91,7 +91,7 @@ async function publisher(
 ): Promise<void> {
   if (values === 'encoded') return publisherEncoded(server, topic, events, rate, batch);
   const client = connect(server);
-  const pub = client.publisher({ batchEvents: batch, batchBytes: 4 * 1024 * 1024, lingerMs: 1 });
+  const pub = client.publisher({ batchEvents: batch, batchBytes: 4 * 1024 * 1024 });
   const addr = data.address('192.168.17.42');
   const port = data.port(443, 'tcp');
   const uid = 'C4J4Th3PJpwUYZZ6gc';
@@ -133,7 +133,7 @@ async function publisherEncoded(
   batch: number
 ): Promise<void> {
   const client = connect(server);
-  const pub = client.publisher({ batchEvents: batch, batchBytes: 4 * 1024 * 1024, lingerMs: 1 });
+  const pub = client.publisher({ batchEvents: batch, batchBytes: 4 * 1024 * 1024 });
   const uid = 'C4J4Th3PJpwUYZZ6gc';
   const template = Buffer.from(
     encodeData(
