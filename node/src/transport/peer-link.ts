@@ -36,7 +36,14 @@ export interface LinkSettings {
   readonly credit: number;
   readonly batchEvents: number;
   readonly batchBytes: number;
+  /** Longest one publish waits for room in the queue in all. */
   readonly enqueueTimeoutMs: number;
+  /**
+   * Longest the link may hold producers while its queue is full and it sends nothing (a
+   * frozen peer): then it is stalled and runs that do not fit are dropped at once, so a
+   * frozen peer costs the other peers' subscribers at most this long per stall.
+   */
+  readonly queueTimeMs: number;
   readonly maxTopicLength: number;
   /** Most prefixes a peer may announce. */
   readonly maxPeerTopics: number;
@@ -87,6 +94,13 @@ export class PeerLink implements PeerSink {
   /** Events we may still send; granted by the peer. */
   credits = 0;
   private creditWaiter: (() => void) | undefined;
+  /**
+   * Set when a producer waited `queueTimeMs` for room and nothing was sent meanwhile; cleared
+   * when the link sends again. While set, runs that do not fit are dropped without waiting.
+   */
+  private stalled = false;
+  /** Bumped on every send: a wait that saw it change saw progress. */
+  private sends = 0;
   private sendSeq = 0;
   private recvSeq = 0;
   /** Events received but not yet granted back; bounded by the window we granted. */
@@ -203,25 +217,44 @@ export class PeerLink implements PeerSink {
     }
     const rest = this.queue.offer(run);
     if (rest === undefined) return undefined;
+    if (this.stalled) {
+      this.observer.dropped('peer_queue_timeout', rest.sizes.length);
+      return undefined;
+    }
     return this.enqueueSlow(rest);
   }
 
   private async enqueueSlow(run: EventRun): Promise<void> {
     let rest: EventRun | undefined = run;
+    const deadline = Date.now() + this.settings.enqueueTimeoutMs;
     while (rest !== undefined) {
+      const sendsBefore = this.sends;
+      const limit = Math.max(1, Math.min(this.settings.queueTimeMs, deadline - Date.now()));
       try {
-        await withTimeout(
-          this.queue.waitForRoom(rest),
-          this.settings.enqueueTimeoutMs,
-          `peer ${this.peerId} queue`
-        );
+        await withTimeout(this.queue.waitForRoom(rest), limit, `peer ${this.peerId} queue`);
       } catch (e) {
         if (!(e instanceof WaitTimeoutError)) throw e;
+        // A link that sent nothing for the whole wait is not slow but stuck: stop holding
+        // every publisher (and so every other peer's subscribers) for it.
+        const stuck = this.sends === sendsBefore && limit >= this.settings.queueTimeMs;
+        if (!stuck && Date.now() < deadline) continue;
         this.observer.dropped('peer_queue_timeout', rest.sizes.length);
-        this.log.log('warn', 'peer queue stayed full; events dropped for this peer', {
-          remote: this.peerId,
-          events: rest.sizes.length,
-        });
+        if (stuck && !this.stalled) {
+          this.stalled = true;
+          this.log.log(
+            'warn',
+            'peer link sends nothing and its queue is full; dropping its events until it moves',
+            {
+              remote: this.peerId,
+              queueTimeMs: this.settings.queueTimeMs,
+            }
+          );
+        } else if (!stuck) {
+          this.log.log('warn', 'peer queue stayed full; events dropped for this peer', {
+            remote: this.peerId,
+            events: rest.sizes.length,
+          });
+        }
         return;
       }
       if (this.closedReason !== undefined) {
@@ -353,6 +386,13 @@ export class PeerLink implements PeerSink {
         bytes += r.data.length;
       }
       this.credits -= events;
+      this.sends++;
+      if (this.stalled) {
+        this.stalled = false;
+        this.log.log('info', 'peer link sends again; its events are queued again', {
+          remote: this.peerId,
+        });
+      }
       this.sendSeq++;
       const ok = this.write({ envelopes: { runs: runs.map(toWireRun), seq: this.sendSeq } });
       this.observer.forwarded(events, bytes);

@@ -71,6 +71,7 @@ export class PeerManager {
       batchEvents: config.peerBatchEvents,
       batchBytes: Math.max(config.maxMessageBytes, Math.floor(config.maxBatchBytes / 2)),
       enqueueTimeoutMs: config.publishTimeoutMs,
+      queueTimeMs: config.peerQueueTimeMs,
       maxTopicLength: config.maxTopicLength,
       maxPeerTopics: config.maxSubscriptions * config.maxSubscribers,
       handshakeTimeoutMs: 5000,
