@@ -12,8 +12,12 @@
  * subscribers decode every event. Each scenario runs at full speed (throughput; latency
  * then includes queueing under back pressure) and at a fixed lower rate (latency).
  *
- * Flags: --events N (per scenario, default 1000000), --rate N (events/s of the latency run,
- * default 50000), --batch N (events per publish batch, default 1000), --only a|b|c.
+ *   (l1) fixed-rate latency, 1 -> 1 on one peer, at 1,000 and 10,000 events/s
+ *   (l2) the same across two peers
+ *
+ * Flags: --events N (per scenario, default 1000000), --rate N (events/s of the paced run of
+ * a, b and c, default 50000), --batch N (events per publish batch, default 1000),
+ * --latency-seconds N (length of each l1/l2 run, default 5), --only a|b|c|l1|l2.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -58,7 +62,28 @@ const FLAGS: readonly FlagSpec[] = [
     default: '1000',
     help: 'events per publish batch',
   },
-  { name: 'only', kind: 'string', choices: ['a', 'b', 'c'], help: 'run one scenario' },
+  {
+    name: 'warmup',
+    kind: 'int',
+    min: 0,
+    max: 100_000_000,
+    default: '0',
+    help: 'internal: events a subscriber leaves out of its latency figures',
+  },
+  {
+    name: 'latency-seconds',
+    kind: 'int',
+    min: 1,
+    max: 3600,
+    default: '5',
+    help: 'length of each fixed-rate latency run (l1, l2)',
+  },
+  {
+    name: 'only',
+    kind: 'string',
+    choices: ['a', 'b', 'c', 'l1', 'l2'],
+    help: 'run one scenario',
+  },
   {
     name: 'values',
     kind: 'string',
@@ -69,6 +94,16 @@ const FLAGS: readonly FlagSpec[] = [
 ];
 
 const wallNs = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+
+/**
+ * Waits until event `i` of a run at `rate` events/s is due. A timer cannot wait less than a
+ * millisecond, so above 1,000 events/s the events due meanwhile go out back to back, as
+ * from a real source that reads what arrived since its last turn.
+ */
+async function pace(start: number, i: number, rate: number): Promise<void> {
+  const wait = start + (i / rate) * 1000 - performance.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
 
 /** Publisher role: publish `events` events, at `rate` per second (0 = as fast as possible). */
 /** Prints a publisher role's result line: events accepted, wall time and CPU time used. */
@@ -98,11 +133,7 @@ async function publisher(
   const start = performance.now();
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < events; i++) {
-    if (rate > 0 && i % 100 === 0) {
-      const due = start + (i / rate) * 1000;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    }
+    if (rate > 0) await pace(start, i, rate);
     const ev: Data = {
       kind: 'vector',
       elements: [
@@ -179,11 +210,7 @@ async function publisherEncoded(
   const start = performance.now();
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < events; i++) {
-    if (rate > 0 && i % 100 === 0) {
-      const due = start + (i / rate) * 1000;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    }
+    if (rate > 0) await pace(start, i, rate);
     patch(i);
     if (!pub.publishEncoded(topic, template)) await pub.ready();
   }
@@ -192,7 +219,12 @@ async function publisherEncoded(
 }
 
 /** Subscriber role: receive `events` events, decode each, and report rate and latency. */
-async function subscriber(server: string, topic: string, events: number): Promise<void> {
+async function subscriber(
+  server: string,
+  topic: string,
+  events: number,
+  warmup: number
+): Promise<void> {
   const client = connect(server);
   const sub = client.subscribe([topic]);
   await sub.ready();
@@ -227,8 +259,11 @@ async function subscriber(server: string, topic: string, events: number): Promis
   last = performance.now();
   const cpu = process.cpuUsage(cpu0);
   sub.close();
-  const sorted = latencies.subarray(0, n).sort();
-  const q = (p: number): number => sorted[Math.min(n - 1, Math.floor(p * n))] ?? NaN;
+  // The first `warmup` events (connections, JIT) are counted but not in the latency figures.
+  const skip = Math.min(warmup, Math.max(0, n - 1));
+  const sorted = latencies.subarray(skip, n).sort();
+  const m = sorted.length;
+  const q = (p: number): number => sorted[Math.min(m - 1, Math.floor(p * m))] ?? NaN;
   process.stdout.write(
     JSON.stringify({
       role: 'sub',
@@ -238,6 +273,7 @@ async function subscriber(server: string, topic: string, events: number): Promis
       lastMs: performance.timeOrigin + last,
       p50: q(0.5),
       p99: q(0.99),
+      p999: q(0.999),
       dropped: sub.droppedTotal,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
     }) + '\n'
@@ -316,8 +352,12 @@ interface Row {
   perSubscriber: number[];
   p50: number;
   p99: number;
+  p999: number;
   dropped: number;
 }
+
+/** Events/s of the fixed-rate latency runs (l1, l2). */
+const LATENCY_RATES = [1000, 10_000];
 
 const dbg = (s: string): boolean =>
   process.env.BENCH_DEBUG === '1' && process.stderr.write(s + '\n');
@@ -330,9 +370,10 @@ async function scenario(
   events: number,
   rate: number,
   batch: number,
-  values: string
+  values: string,
+  warmup = 0
 ): Promise<Row> {
-  const topic = `/bench/${name.charAt(0)}/${rate}`;
+  const topic = `/bench/${name.slice(0, name.indexOf(':'))}/${rate}`;
   const subs = subNodes.map((i) =>
     spawnRole([
       '--role',
@@ -343,6 +384,8 @@ async function scenario(
       topic,
       '--events',
       String(events),
+      '--warmup',
+      String(warmup),
     ])
   );
   for (const s of subs) await next(s.lines, 'subscriber');
@@ -391,6 +434,7 @@ async function scenario(
     perSubscriber: results.map((r) => Math.round((r.received as number) / (r.seconds as number))),
     p50: Math.max(...results.map((r) => r.p50 as number)),
     p99: Math.max(...results.map((r) => r.p99 as number)),
+    p999: Math.max(...results.map((r) => r.p999 as number)),
     dropped: results.reduce((a, r) => a + (r.dropped as number), 0),
   };
 }
@@ -410,17 +454,27 @@ async function main(): Promise<void> {
       v.get('values') as string
     );
   }
-  if (role === 'sub') return subscriber(v.get('server') as string, topic, events);
+  if (role === 'sub')
+    return subscriber(v.get('server') as string, topic, events, v.get('warmup') as number);
   const rate = v.get('rate') as number;
   const batch = v.get('batch') as number;
   const only = v.get('only') as string | undefined;
   const values = v.get('values') as string;
+  const latencySeconds = v.get('latency-seconds') as number;
   process.stdout.write(`publisher values: ${values}\n`);
-  const plans: Array<{ name: string; nodes: string[]; pub: number; subs: number[] }> = [
+  const plans: Array<{
+    name: string;
+    nodes: string[];
+    pub: number;
+    subs: number[];
+    latency?: boolean;
+  }> = [
     { name: 'a: 1->1 same peer', nodes: ['a'], pub: 0, subs: [0] },
     { name: 'b: 1->1 across two peers', nodes: ['a', 'b'], pub: 0, subs: [1] },
     { name: 'c: 1->4 across four peers', nodes: ['a', 'b', 'c', 'd'], pub: 0, subs: [0, 1, 2, 3] },
-  ].filter((p) => only === undefined || p.name.startsWith(only));
+    { name: 'l1: latency, same peer', nodes: ['a'], pub: 0, subs: [0], latency: true },
+    { name: 'l2: latency, two peers', nodes: ['a', 'b'], pub: 0, subs: [1], latency: true },
+  ].filter((p) => only === undefined || p.name.startsWith(`${only}:`));
   const rows: Row[] = [];
   for (const p of plans) {
     const mesh = await startMesh(p.nodes);
@@ -438,6 +492,26 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 50));
       }
       for (const c of clients) c.close();
+      if (p.latency === true) {
+        // Fixed rates well below capacity: what one event costs in time, not queueing.
+        for (const r of LATENCY_RATES) {
+          const warmup = Math.ceil(r / 2);
+          const row = await scenario(
+            p.name,
+            mesh,
+            p.pub,
+            p.subs,
+            r * latencySeconds + warmup,
+            r,
+            batch,
+            values,
+            warmup
+          );
+          rows.push(row);
+          print(row);
+        }
+        continue;
+      }
       const max = await scenario(p.name, mesh, p.pub, p.subs, events, 0, batch, values);
       rows.push(max);
       print(max);
@@ -462,10 +536,15 @@ async function main(): Promise<void> {
   process.stdout.write('\nsummary (JSON): ' + JSON.stringify(rows) + '\n');
 }
 
+/** Milliseconds as whole microseconds, for the latency runs. */
+const us = (ms: number): string => `${Math.round(ms * 1000).toLocaleString('en-US')} µs`;
+
 function print(r: Row): void {
   process.stdout.write(
     `${r.scenario.padEnd(28)} ${r.mode.padEnd(12)} delivered ${r.eventsPerSec.toLocaleString('en-US').padStart(10)} events/s` +
-      `  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms` +
+      (r.p50 < 10
+        ? `  p50 ${us(r.p50)}  p99 ${us(r.p99)}  p99.9 ${us(r.p999)}`
+        : `  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`) +
       (r.perSubscriber.length > 1
         ? `  per subscriber ${r.perSubscriber.map((x) => x.toLocaleString('en-US')).join(' / ')}`
         : '') +
