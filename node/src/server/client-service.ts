@@ -23,6 +23,15 @@ import { RateLimitedLog } from './rate-limited-log.js';
 /** Most events per Delivery message written to a subscriber. */
 const DELIVERY_EVENTS = 4096;
 
+/**
+ * Most event bytes per Delivery (one larger event still goes whole): half of HTTP/2's
+ * default 64 KiB stream window, which subscriber clients keep. A Delivery larger than the
+ * window waits half-sent for WINDOW_UPDATEs while the subscriber, unable to decode half a
+ * message, sits idle; two that fit keep one in flight while the subscriber decodes the other
+ * (see transport/http2-window.ts).
+ */
+const DELIVERY_BYTES = 32 * 1024;
+
 const POLICY_FROM_WIRE: Record<string, OverflowPolicy | undefined> = {
   OVERFLOW_POLICY_BLOCK: 'block',
   OVERFLOW_POLICY_DROP_OLDEST: 'drop-oldest',
@@ -281,7 +290,7 @@ export class ClientService {
     while (sub.disconnectReason === undefined) {
       await sub.queue.waitForData();
       if (sub.disconnectReason !== undefined) return;
-      const runs = sub.queue.take(DELIVERY_EVENTS, 4 * 1024 * 1024);
+      const runs = sub.queue.take(DELIVERY_EVENTS, DELIVERY_BYTES);
       if (runs.length === 0) continue;
       const dropped = sub.droppedUnreported;
       sub.droppedUnreported = 0;

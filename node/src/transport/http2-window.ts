@@ -4,10 +4,20 @@ import type * as http2 from 'node:http2';
 /**
  * HTTP/2 receive window of the node's streams and connections, in bytes. Node's default is
  * 64 KiB: about one publish batch, so each batch waited for a WINDOW_UPDATE round trip
- * (a scheduler round trip between busy processes). Buffered data per stream stays bounded
- * by this window.
+ * (a scheduler round trip between busy processes). Worse, a message larger than the window
+ * stalls both ends: the receiver cannot decode half a message and the sender may not send
+ * the rest until the receiver's WINDOW_UPDATE, so both sit idle for a round trip per window.
+ * Messages the node sends are therefore kept to {@link MAX_FRAME_BYTES}, a quarter of this
+ * window. Buffered data per stream stays bounded by this window.
  */
-export const RECEIVE_WINDOW_BYTES = 256 * 1024;
+export const RECEIVE_WINDOW_BYTES = 1024 * 1024;
+
+/**
+ * Most bytes of events the node puts in one message it sends (a peer link's envelope batch,
+ * a subscriber's Delivery); one larger event still goes whole. A quarter of the receive
+ * window, so several messages are in flight and none waits half-sent for a window update.
+ */
+export const MAX_FRAME_BYTES = RECEIVE_WINDOW_BYTES / 4;
 
 /** The grpc-js (1.14) internals used below; absent fields leave the server unchanged. */
 interface ServerInternals {
