@@ -69,7 +69,7 @@ export class PeerManager {
       queueBytes: config.peerQueueBytes,
       credit: config.peerCredit,
       batchEvents: config.peerBatchEvents,
-      // Frames stay well inside the receiver's HTTP/2 window (see http2-window.ts).
+      // Frames stay inside the receiver's HTTP/2 window (see http2-window.ts).
       batchBytes: Math.min(MAX_FRAME_BYTES, Math.floor(config.maxBatchBytes / 2)),
       enqueueTimeoutMs: config.publishTimeoutMs,
       queueTimeMs: config.peerQueueTimeMs,
