@@ -12,8 +12,13 @@
  * subscribers decode every event. Each scenario runs at full speed (throughput; latency
  * then includes queueing under back pressure) and at a fixed lower rate (latency).
  *
- * Flags: --events N (per scenario, default 1000000), --rate N (events/s of the latency run,
- * default 50000), --batch N (events per publish batch, default 1000), --only a|b|c.
+ *   (s) 1 -> 1 on one peer from an outside generator: 100-byte strings, default batching
+ *   (l1) fixed-rate latency, 1 -> 1 on one peer, at 1,000 and 10,000 events/s
+ *   (l2) the same across two peers
+ *
+ * Flags: --events N (per scenario, default 1000000), --rate N (events/s of the paced run of
+ * a, b and c, default 50000), --batch N (events per publish batch, default 1000),
+ * --latency-seconds N (length of each l1/l2 run, default 5), --only a|b|c|s|l1|l2.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -58,27 +63,86 @@ const FLAGS: readonly FlagSpec[] = [
     default: '1000',
     help: 'events per publish batch',
   },
-  { name: 'only', kind: 'string', choices: ['a', 'b', 'c'], help: 'run one scenario' },
+  {
+    name: 'warmup',
+    kind: 'int',
+    min: 0,
+    max: 100_000_000,
+    default: '0',
+    help: 'internal: events a subscriber leaves out of its latency figures',
+  },
+  {
+    name: 'latency-seconds',
+    kind: 'int',
+    min: 1,
+    max: 3600,
+    default: '5',
+    help: 'length of each fixed-rate latency run (l1, l2)',
+  },
+  {
+    name: 'only',
+    kind: 'string',
+    choices: ['a', 'b', 'c', 's', 'l1', 'l2'],
+    help: 'run one scenario',
+  },
   {
     name: 'values',
     kind: 'string',
-    choices: ['built', 'encoded'],
+    choices: ['built', 'encoded', 'string100'],
     default: 'built',
-    help: 'publisher builds a Data value per event and encodes it (built), or patches the count, string and timestamp into one pre-encoded event and publishes bytes (encoded)',
+    help: 'publisher builds a Data value per event and encodes it (built), or patches the count, string and timestamp into one pre-encoded event and publishes bytes (encoded); string100 (scenario s): 100-character strings from a publisher with the library defaults',
   },
 ];
 
 const wallNs = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
 
+/**
+ * Waits until event `i` of a run at `rate` events/s is due. A timer cannot wait less than a
+ * millisecond, so above 1,000 events/s the events due meanwhile go out back to back, as
+ * from a real source that reads what arrived since its last turn.
+ */
+async function pace(start: number, i: number, rate: number): Promise<void> {
+  const wait = start + (i / rate) * 1000 - performance.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
+
 /** Publisher role: publish `events` events, at `rate` per second (0 = as fast as possible). */
 /** Prints a publisher role's result line: events accepted, wall time and CPU time used. */
-function reportPublisher(accepted: number, start: number, cpu0: NodeJS.CpuUsage): void {
+function reportPublisher(
+  accepted: number,
+  start: number,
+  cpu0: NodeJS.CpuUsage,
+  elu0: EventLoopUtilization
+): void {
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
   process.stdout.write(
-    JSON.stringify({ role: 'pub', accepted, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 }) +
-      '\n'
+    JSON.stringify({
+      role: 'pub',
+      accepted,
+      seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      waits: readyWaits.count,
+      waitMs: readyWaits.ms,
+      elu: performance.eventLoopUtilization(elu0).utilization,
+    }) + '\n'
   );
+}
+
+type EventLoopUtilization = ReturnType<typeof performance.eventLoopUtilization>;
+
+/**
+ * How often and how long the publisher waited on its back pressure (`ready()`): with the
+ * event-loop utilization of each client, this shows a pipeline stalled on flow control
+ * while processes sit idle, which the throughput figure alone does not.
+ */
+const readyWaits = { count: 0, ms: 0 };
+
+async function waitReady(pub: { ready(): Promise<void> }): Promise<void> {
+  const t = performance.now();
+  readyWaits.count++;
+  await pub.ready();
+  readyWaits.ms += performance.now() - t;
 }
 
 async function publisher(
@@ -90,19 +154,17 @@ async function publisher(
   values: string
 ): Promise<void> {
   if (values === 'encoded') return publisherEncoded(server, topic, events, rate, batch);
+  if (values === 'string100') return publisherStrings(server, topic, events);
   const client = connect(server);
-  const pub = client.publisher({ batchEvents: batch, batchBytes: 4 * 1024 * 1024, lingerMs: 1 });
+  const pub = client.publisher({ batchEvents: batch, batchBytes: 4 * 1024 * 1024 });
   const addr = data.address('192.168.17.42');
   const port = data.port(443, 'tcp');
   const uid = 'C4J4Th3PJpwUYZZ6gc';
   const start = performance.now();
   const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   for (let i = 0; i < events; i++) {
-    if (rate > 0 && i % 100 === 0) {
-      const due = start + (i / rate) * 1000;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    }
+    if (rate > 0) await pace(start, i, rate);
     const ev: Data = {
       kind: 'vector',
       elements: [
@@ -113,9 +175,30 @@ async function publisher(
         { kind: 'timestamp', value: wallNs() },
       ],
     };
-    if (!pub.publish(topic, ev)) await pub.ready();
+    if (!pub.publish(topic, ev)) await waitReady(pub);
   }
-  reportPublisher(await pub.close(), start, cpu0);
+  reportPublisher(await pub.close(), start, cpu0, elu0);
+  client.close();
+}
+
+/**
+ * Publisher role of scenario (s), an outside generator: what a program that knows nothing
+ * of this benchmark does, as in a side-by-side run with other brokers. 100-byte payloads as
+ * string values (the send time, in milliseconds, leads the string), a publisher with the
+ * library's default batching, full speed.
+ */
+async function publisherStrings(server: string, topic: string, events: number): Promise<void> {
+  const client = connect(server);
+  const pub = client.publisher();
+  const start = performance.now();
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
+  for (let i = 0; i < events; i++) {
+    const now = (performance.timeOrigin + performance.now()).toFixed(3);
+    const ev = data.string(now.padEnd(100, '.'));
+    if (!pub.publish(topic, ev)) await waitReady(pub);
+  }
+  reportPublisher(await pub.close(), start, cpu0, elu0);
   client.close();
 }
 
@@ -133,7 +216,7 @@ async function publisherEncoded(
   batch: number
 ): Promise<void> {
   const client = connect(server);
-  const pub = client.publisher({ batchEvents: batch, batchBytes: 4 * 1024 * 1024, lingerMs: 1 });
+  const pub = client.publisher({ batchEvents: batch, batchBytes: 4 * 1024 * 1024 });
   const uid = 'C4J4Th3PJpwUYZZ6gc';
   const template = Buffer.from(
     encodeData(
@@ -178,26 +261,29 @@ async function publisherEncoded(
   }
   const start = performance.now();
   const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   for (let i = 0; i < events; i++) {
-    if (rate > 0 && i % 100 === 0) {
-      const due = start + (i / rate) * 1000;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    }
+    if (rate > 0) await pace(start, i, rate);
     patch(i);
-    if (!pub.publishEncoded(topic, template)) await pub.ready();
+    if (!pub.publishEncoded(topic, template)) await waitReady(pub);
   }
-  reportPublisher(await pub.close(), start, cpu0);
+  reportPublisher(await pub.close(), start, cpu0, elu0);
   client.close();
 }
 
 /** Subscriber role: receive `events` events, decode each, and report rate and latency. */
-async function subscriber(server: string, topic: string, events: number): Promise<void> {
+async function subscriber(
+  server: string,
+  topic: string,
+  events: number,
+  warmup: number
+): Promise<void> {
   const client = connect(server);
   const sub = client.subscribe([topic]);
   await sub.ready();
   process.stdout.write(JSON.stringify({ role: 'sub', ready: true }) + '\n');
   const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   const decoder = new BinaryDecoder();
   const latencies = new Float64Array(events);
   let n = 0;
@@ -215,10 +301,16 @@ async function subscriber(server: string, topic: string, events: number): Promis
       for (const size of run.sizes) {
         const v = decoder.decodeRange(run.data, off, off + size);
         off += size;
-        if (v.kind !== 'vector') throw new Error('unexpected event');
-        const ts = v.elements[4];
-        if (ts?.kind !== 'timestamp') throw new Error('no timestamp');
-        latencies[n++] = now - Number(ts.value) / 1e6;
+        if (v.kind === 'string') {
+          // Scenario (s): the send time leads the string (always text here).
+          if (typeof v.value !== 'string') throw new Error('unexpected byte string');
+          latencies[n++] = now - Number.parseFloat(v.value);
+        } else {
+          if (v.kind !== 'vector') throw new Error('unexpected event');
+          const ts = v.elements[4];
+          if (ts?.kind !== 'timestamp') throw new Error('no timestamp');
+          latencies[n++] = now - Number(ts.value) / 1e6;
+        }
         if (n === events) break outer;
       }
     }
@@ -227,8 +319,11 @@ async function subscriber(server: string, topic: string, events: number): Promis
   last = performance.now();
   const cpu = process.cpuUsage(cpu0);
   sub.close();
-  const sorted = latencies.subarray(0, n).sort();
-  const q = (p: number): number => sorted[Math.min(n - 1, Math.floor(p * n))] ?? NaN;
+  // The first `warmup` events (connections, JIT) are counted but not in the latency figures.
+  const skip = Math.min(warmup, Math.max(0, n - 1));
+  const sorted = latencies.subarray(skip, n).sort();
+  const m = sorted.length;
+  const q = (p: number): number => sorted[Math.min(m - 1, Math.floor(p * m))] ?? NaN;
   process.stdout.write(
     JSON.stringify({
       role: 'sub',
@@ -238,8 +333,10 @@ async function subscriber(server: string, topic: string, events: number): Promis
       lastMs: performance.timeOrigin + last,
       p50: q(0.5),
       p99: q(0.99),
+      p999: q(0.999),
       dropped: sub.droppedTotal,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      elu: performance.eventLoopUtilization(elu0).utilization,
     }) + '\n'
   );
   client.close();
@@ -316,8 +413,17 @@ interface Row {
   perSubscriber: number[];
   p50: number;
   p99: number;
+  p999: number;
   dropped: number;
+  /** The publisher's waits on back pressure: how many, and milliseconds in all. */
+  publisherWaits: number;
+  publisherWaitMs: number;
+  /** Event-loop utilization (0..1) of the publisher and each subscriber; nodes' CPU share. */
+  elu: Record<string, number>;
 }
+
+/** Events/s of the fixed-rate latency runs (l1, l2). */
+const LATENCY_RATES = [1000, 10_000];
 
 const dbg = (s: string): boolean =>
   process.env.BENCH_DEBUG === '1' && process.stderr.write(s + '\n');
@@ -330,9 +436,10 @@ async function scenario(
   events: number,
   rate: number,
   batch: number,
-  values: string
+  values: string,
+  warmup = 0
 ): Promise<Row> {
-  const topic = `/bench/${name.charAt(0)}/${rate}`;
+  const topic = `/bench/${name.slice(0, name.indexOf(':'))}/${rate}`;
   const subs = subNodes.map((i) =>
     spawnRole([
       '--role',
@@ -343,6 +450,8 @@ async function scenario(
       topic,
       '--events',
       String(events),
+      '--warmup',
+      String(warmup),
     ])
   );
   for (const s of subs) await next(s.lines, 'subscriber');
@@ -354,6 +463,7 @@ async function scenario(
     topic
   );
   const nodeCpu0 = mesh.nodes.map((n) => procCpuSeconds(n.child.pid));
+  const wall0 = performance.now();
   const pub = spawnRole([
     '--role',
     'pub',
@@ -375,6 +485,7 @@ async function scenario(
   dbg('subscribers done');
   const pubResult = await next(pub.lines, 'publisher');
   const nodeCpu = mesh.nodes.map((n, i) => procCpuSeconds(n.child.pid) - (nodeCpu0[i] ?? 0));
+  const wallSeconds = (performance.now() - wall0) / 1000;
   await Promise.all([pub.exited, ...subs.map((s) => s.exited)]);
   const us = (cpuSeconds: number): number => Math.round((cpuSeconds * 1e8) / events) / 100;
   const cpuPerEvent: Record<string, number> = { publisher: us(pubResult.cpuSeconds as number) };
@@ -391,7 +502,16 @@ async function scenario(
     perSubscriber: results.map((r) => Math.round((r.received as number) / (r.seconds as number))),
     p50: Math.max(...results.map((r) => r.p50 as number)),
     p99: Math.max(...results.map((r) => r.p99 as number)),
+    p999: Math.max(...results.map((r) => r.p999 as number)),
     dropped: results.reduce((a, r) => a + (r.dropped as number), 0),
+    publisherWaits: pubResult.waits as number,
+    publisherWaitMs: Math.round(pubResult.waitMs as number),
+    elu: Object.fromEntries([
+      ['publisher', round2(pubResult.elu as number)],
+      ...results.map((r, i) => [`subscriber ${i + 1}`, round2(r.elu as number)]),
+      // A node has no event-loop figure here: its CPU share of the wall time stands in.
+      ...mesh.nodes.map((n, i) => [`node ${n.id} CPU`, round2((nodeCpu[i] ?? 0) / wallSeconds)]),
+    ]),
   };
 }
 
@@ -410,17 +530,36 @@ async function main(): Promise<void> {
       v.get('values') as string
     );
   }
-  if (role === 'sub') return subscriber(v.get('server') as string, topic, events);
+  if (role === 'sub')
+    return subscriber(v.get('server') as string, topic, events, v.get('warmup') as number);
   const rate = v.get('rate') as number;
   const batch = v.get('batch') as number;
   const only = v.get('only') as string | undefined;
   const values = v.get('values') as string;
+  const latencySeconds = v.get('latency-seconds') as number;
   process.stdout.write(`publisher values: ${values}\n`);
-  const plans: Array<{ name: string; nodes: string[]; pub: number; subs: number[] }> = [
+  const plans: Array<{
+    name: string;
+    nodes: string[];
+    pub: number;
+    subs: number[];
+    latency?: boolean;
+    /** Scenario (s): 100-byte strings from a default publisher, full speed only. */
+    strings?: boolean;
+  }> = [
     { name: 'a: 1->1 same peer', nodes: ['a'], pub: 0, subs: [0] },
     { name: 'b: 1->1 across two peers', nodes: ['a', 'b'], pub: 0, subs: [1] },
     { name: 'c: 1->4 across four peers', nodes: ['a', 'b', 'c', 'd'], pub: 0, subs: [0, 1, 2, 3] },
-  ].filter((p) => only === undefined || p.name.startsWith(only));
+    {
+      name: 's: 1->1 same peer, outside generator',
+      nodes: ['a'],
+      pub: 0,
+      subs: [0],
+      strings: true,
+    },
+    { name: 'l1: latency, same peer', nodes: ['a'], pub: 0, subs: [0], latency: true },
+    { name: 'l2: latency, two peers', nodes: ['a', 'b'], pub: 0, subs: [1], latency: true },
+  ].filter((p) => only === undefined || p.name.startsWith(`${only}:`));
   const rows: Row[] = [];
   for (const p of plans) {
     const mesh = await startMesh(p.nodes);
@@ -438,6 +577,32 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 50));
       }
       for (const c of clients) c.close();
+      if (p.latency === true) {
+        // Fixed rates well below capacity: what one event costs in time, not queueing.
+        for (const r of LATENCY_RATES) {
+          const warmup = Math.ceil(r / 2);
+          const row = await scenario(
+            p.name,
+            mesh,
+            p.pub,
+            p.subs,
+            r * latencySeconds + warmup,
+            r,
+            batch,
+            values,
+            warmup
+          );
+          rows.push(row);
+          print(row);
+        }
+        continue;
+      }
+      if (p.strings === true) {
+        const row = await scenario(p.name, mesh, p.pub, p.subs, events, 0, batch, 'string100');
+        rows.push(row);
+        print(row);
+        continue;
+      }
       const max = await scenario(p.name, mesh, p.pub, p.subs, events, 0, batch, values);
       rows.push(max);
       print(max);
@@ -462,16 +627,27 @@ async function main(): Promise<void> {
   process.stdout.write('\nsummary (JSON): ' + JSON.stringify(rows) + '\n');
 }
 
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** Milliseconds as whole microseconds, for the latency runs. */
+const us = (ms: number): string => `${Math.round(ms * 1000).toLocaleString('en-US')} µs`;
+
 function print(r: Row): void {
   process.stdout.write(
     `${r.scenario.padEnd(28)} ${r.mode.padEnd(12)} delivered ${r.eventsPerSec.toLocaleString('en-US').padStart(10)} events/s` +
-      `  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms` +
+      (r.p50 < 10
+        ? `  p50 ${us(r.p50)}  p99 ${us(r.p99)}  p99.9 ${us(r.p999)}`
+        : `  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`) +
       (r.perSubscriber.length > 1
         ? `  per subscriber ${r.perSubscriber.map((x) => x.toLocaleString('en-US')).join(' / ')}`
         : '') +
       (r.dropped > 0 ? `  dropped ${r.dropped}` : '') +
       '\n' +
       `${''.padEnd(41)} CPU µs/event: ${Object.entries(r.cpuPerEvent)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}\n` +
+      `${''.padEnd(41)} publisher waited ${r.publisherWaits} times, ${r.publisherWaitMs} ms;` +
+      ` event-loop utilization: ${Object.entries(r.elu)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}\n`
   );

@@ -19,7 +19,7 @@ import {
   listStores,
 } from './store-client.js';
 import type { BrokerStoreClient } from '../gen/broker/v1/BrokerStore.js';
-import { Publisher, type PublisherOptions } from './publisher.js';
+import { type PublishCall, Publisher, type PublisherOptions } from './publisher.js';
 import type { RawMessage } from './message.js';
 import {
   type PoolMembershipEvent,
@@ -151,15 +151,18 @@ export class BrokerClient {
 
   /** A batching publisher on one stream (the fast path). */
   publisher(options?: PublisherOptions): Publisher {
-    let call!: grpc.ClientWritableStream<PublishRequest>;
-    const done = new Promise<number>((resolve, reject) => {
-      call = this.stub.PublishStream((e, res) =>
-        e || res === undefined
-          ? reject(e ?? new Error('no response'))
-          : resolve(Number(res.accepted))
-      );
-    });
-    return new Publisher(call, done, { ...this.limitsOption(), ...options });
+    const open = (): PublishCall => {
+      let call!: grpc.ClientWritableStream<PublishRequest>;
+      const done = new Promise<number>((resolve, reject) => {
+        call = this.stub.PublishStream((e, res) =>
+          e || res === undefined
+            ? reject(e ?? new Error('no response'))
+            : resolve(Number(res.accepted))
+        );
+      });
+      return { call, done };
+    };
+    return new Publisher(open, { ...this.limitsOption(), ...options });
   }
 
   /**

@@ -55,6 +55,8 @@ export interface NodeConfig {
   readonly peerCredit: number;
   readonly peerBatchEvents: number;
   readonly publishTimeoutMs: number;
+  /** Longest a peer link that takes nothing may hold publishers (docs/pubsub.md). */
+  readonly peerQueueTimeMs: number;
   readonly blockTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly reconnectBaseMs: number;
@@ -277,6 +279,14 @@ export const NODE_FLAGS: readonly FlagSpec[] = (
       max: 3_600_000,
       default: '30000',
       help: 'longest a publish waits for queue room',
+    },
+    {
+      name: 'peer-queue-time-ms',
+      kind: 'int',
+      min: 1,
+      max: 3_600_000,
+      default: '500',
+      help: 'longest a peer link whose queue is full and that sends nothing may hold publishers; then its events are dropped until it sends again',
     },
     {
       name: 'block-timeout-ms',
@@ -529,6 +539,7 @@ export function loadNodeConfig(
     peerCredit: int(v, 'peer-credit'),
     peerBatchEvents: int(v, 'peer-batch-events'),
     publishTimeoutMs: int(v, 'publish-timeout-ms'),
+    peerQueueTimeMs: int(v, 'peer-queue-time-ms'),
     blockTimeoutMs: int(v, 'block-timeout-ms'),
     shutdownTimeoutMs: int(v, 'shutdown-timeout-ms'),
     reconnectBaseMs,

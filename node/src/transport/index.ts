@@ -11,5 +11,10 @@ export { PeerProtocolError, TlsConfigError } from './errors.js';
 export * as peerAuth from './peer-auth.js';
 export { guardConnections, type ConnectionLimits } from './connection-guard.js';
 export { peerIdFromCall, peerIdFromCertificate, PEER_URI_SCHEME } from './peer-identity.js';
-export { RECEIVE_WINDOW_BYTES, widenSessionWindows, widenStreamWindow } from './http2-window.js';
+export {
+  MAX_FRAME_BYTES,
+  RECEIVE_WINDOW_BYTES,
+  widenSessionWindows,
+  widenStreamWindow,
+} from './http2-window.js';
 export { PoolFrames, type PoolFrameLimits } from './pool-frames.js';

@@ -36,7 +36,14 @@ export interface LinkSettings {
   readonly credit: number;
   readonly batchEvents: number;
   readonly batchBytes: number;
+  /** Longest one publish waits for room in the queue in all. */
   readonly enqueueTimeoutMs: number;
+  /**
+   * Longest the link may hold producers while its queue is full and it sends nothing (a
+   * frozen peer): then it is stalled and runs that do not fit are dropped at once, so a
+   * frozen peer costs the other peers' subscribers at most this long per stall.
+   */
+  readonly queueTimeMs: number;
   readonly maxTopicLength: number;
   /** Most prefixes a peer may announce. */
   readonly maxPeerTopics: number;
@@ -93,6 +100,21 @@ export class PeerLink implements PeerSink {
   /** Events we may still send; granted by the peer. */
   credits = 0;
   private creditWaiter: (() => void) | undefined;
+  /**
+   * Set when a producer waited `queueTimeMs` for room and nothing was sent meanwhile; cleared
+   * when the link sends again. While set, runs that do not fit are dropped without waiting.
+   */
+  private stalled = false;
+  /**
+   * Bumped on every batch sent and every frame received: a wait for room that saw it change
+   * saw the link alive. A peer whose subscribers block (policy block) still answers with
+   * empty credit frames (startKeepAlive), so only a peer that says nothing at all
+   * (frozen, hung) is taken for stalled.
+   */
+  private progress = 0;
+  /** Batches received and not yet delivered locally; while above 0 the keep-alive speaks. */
+  private delivering = 0;
+  private keepAliveTimer: NodeJS.Timeout | undefined;
   private sendSeq = 0;
   private recvSeq = 0;
   /** Events received but not yet granted back; bounded by the window we granted. */
@@ -195,6 +217,7 @@ export class PeerLink implements PeerSink {
     if (this.role === 'acceptor') this.sendHello();
     this.peerId = hello.peerId;
     this.remote = hello;
+    this.startKeepAlive();
     void this.sendLoop();
     return hello;
   }
@@ -218,25 +241,44 @@ export class PeerLink implements PeerSink {
     }
     const rest = this.queue.offer(run);
     if (rest === undefined) return undefined;
+    if (this.stalled) {
+      this.observer.dropped('peer_queue_timeout', rest.sizes.length);
+      return undefined;
+    }
     return this.enqueueSlow(rest);
   }
 
   private async enqueueSlow(run: EventRun): Promise<void> {
     let rest: EventRun | undefined = run;
+    const deadline = Date.now() + this.settings.enqueueTimeoutMs;
     while (rest !== undefined) {
+      const progressBefore = this.progress;
+      const limit = Math.max(1, Math.min(this.settings.queueTimeMs, deadline - Date.now()));
       try {
-        await withTimeout(
-          this.queue.waitForRoom(rest),
-          this.settings.enqueueTimeoutMs,
-          `peer ${this.peerId} queue`
-        );
+        await withTimeout(this.queue.waitForRoom(rest), limit, `peer ${this.peerId} queue`);
       } catch (e) {
         if (!(e instanceof WaitTimeoutError)) throw e;
+        // A link that sent nothing for the whole wait is not slow but stuck: stop holding
+        // every publisher (and so every other peer's subscribers) for it.
+        const stuck = this.progress === progressBefore && limit >= this.settings.queueTimeMs;
+        if (!stuck && Date.now() < deadline) continue;
         this.observer.dropped('peer_queue_timeout', rest.sizes.length);
-        this.log.log('warn', 'peer queue stayed full; events dropped for this peer', {
-          remote: this.peerId,
-          events: rest.sizes.length,
-        });
+        if (stuck && !this.stalled) {
+          this.stalled = true;
+          this.log.log(
+            'warn',
+            'peer link sends nothing and its queue is full; dropping its events until it moves',
+            {
+              remote: this.peerId,
+              queueTimeMs: this.settings.queueTimeMs,
+            }
+          );
+        } else if (!stuck) {
+          this.log.log('warn', 'peer queue stayed full; events dropped for this peer', {
+            remote: this.peerId,
+            events: rest.sizes.length,
+          });
+        }
         return;
       }
       if (this.closedReason !== undefined) {
@@ -267,6 +309,7 @@ export class PeerLink implements PeerSink {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     this.closing.abort(reason);
+    this.stopKeepAlive();
     const lost = this.queue.clear();
     this.queue.close(reason);
     if (lost > 0) this.observer.dropped('peer_unavailable', lost);
@@ -368,6 +411,13 @@ export class PeerLink implements PeerSink {
         bytes += r.data.length;
       }
       this.credits -= events;
+      this.progress++;
+      if (this.stalled) {
+        this.stalled = false;
+        this.log.log('info', 'peer link sends again; its events are queued again', {
+          remote: this.peerId,
+        });
+      }
       this.sendSeq++;
       const ok = this.write({ envelopes: { runs: runs.map(toWireRun), seq: this.sendSeq } });
       this.observer.forwarded(events, bytes);
@@ -388,6 +438,7 @@ export class PeerLink implements PeerSink {
 
   private onFrame(f: PeerFrame__Output): void {
     if (this.closedReason !== undefined) return;
+    this.progress++;
     try {
       switch (f.body) {
         case 'hello':
@@ -479,10 +530,36 @@ export class PeerLink implements PeerSink {
     // A peer's events are checked like a publisher's: a subscriber never gets bytes that do
     // not decode, whoever sent them (issue 10, defect 1).
     for (const r of runs) this.validator.validate(r);
+    this.delivering++;
     this.inbound = this.inbound
       .then(() => this.router.deliverFromPeer(runs))
-      .then(() => this.grant(events))
+      .then(() => {
+        this.delivering--;
+        this.grant(events);
+      })
       .catch((e: unknown) => this.close(`delivery failed: ${(e as Error).message}`, true));
+  }
+
+  /**
+   * While received batches wait for local subscribers (a block subscriber holding the link),
+   * an empty credit frame every third of the queue time tells the sender that this peer is
+   * alive and only slow, so it keeps holding its publishers (back pressure) rather than
+   * taking the link for stalled. One timer per link for its life, off the hot path: a tick
+   * only looks at a counter.
+   */
+  private startKeepAlive(): void {
+    if (this.keepAliveTimer !== undefined || this.closedReason !== undefined) return;
+    const every = Math.max(1, Math.floor(this.settings.queueTimeMs / 3));
+    this.keepAliveTimer = setInterval(() => {
+      if (this.delivering > 0) this.write({ credit: { events: 0 } });
+    }, every);
+    this.keepAliveTimer.unref();
+  }
+
+  private stopKeepAlive(): void {
+    if (this.keepAliveTimer === undefined) return;
+    clearInterval(this.keepAliveTimer);
+    this.keepAliveTimer = undefined;
   }
 
   private grant(events: number): void {

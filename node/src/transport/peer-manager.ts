@@ -8,7 +8,7 @@ import { backoffDelay, sleep } from './backoff.js';
 import { type DialTarget, PeerResolver } from './discovery.js';
 import { addressMismatch, remoteIp } from './peer-address.js';
 import { type LinkSettings, PeerLink, type RemoteHello, provesIdentity } from './peer-link.js';
-import { RECEIVE_WINDOW_BYTES } from './http2-window.js';
+import { MAX_FRAME_BYTES, RECEIVE_WINDOW_BYTES } from './http2-window.js';
 import type { PoolFrames } from './pool-frames.js';
 import { loadProtos } from './proto.js';
 
@@ -72,8 +72,10 @@ export class PeerManager {
       queueBytes: config.peerQueueBytes,
       credit: config.peerCredit,
       batchEvents: config.peerBatchEvents,
-      batchBytes: Math.max(config.maxMessageBytes, Math.floor(config.maxBatchBytes / 2)),
+      // Frames stay inside the receiver's HTTP/2 window (see http2-window.ts).
+      batchBytes: Math.min(MAX_FRAME_BYTES, Math.floor(config.maxBatchBytes / 2)),
       enqueueTimeoutMs: config.publishTimeoutMs,
+      queueTimeMs: config.peerQueueTimeMs,
       maxTopicLength: config.maxTopicLength,
       maxPeerTopics: config.maxSubscriptions * config.maxSubscribers,
       handshakeTimeoutMs: 5000,
