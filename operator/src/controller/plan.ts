@@ -70,6 +70,20 @@ function waitingType(o: Observed): OperationStatus['type'] {
   return everAvailable === true ? 'Recover' : 'Create';
 }
 
+/**
+ * How many peers a new cluster starts with before its map exists. The peers' --peers lists
+ * only the founders (desired.ts), and broker-node takes as founders the first --meta-voters
+ * ids of itself plus --peers in string order: `NAME-10` sorts between `NAME-1` and `NAME-2`,
+ * so a peer of ordinal 10 or more could count itself a founder while no cluster exists.
+ * Those start once the founders have formed the map (then they find it formed and join).
+ */
+export const FOUNDING_WAVE = 10;
+
+/** The StatefulSet size while the cluster map does not exist yet. */
+function foundingSize(current: number, desired: number): number {
+  return Math.max(current, Math.min(desired, FOUNDING_WAVE));
+}
+
 /** Pure: the next step for an observed cluster whose spec is valid. */
 export function plan(o: Observed): Plan {
   const spec = o.spec;
@@ -78,7 +92,7 @@ export function plan(o: Observed): Plan {
   const current = o.statefulSet?.spec?.replicas;
   if (current === undefined) {
     return {
-      statefulSetReplicas: desired,
+      statefulSetReplicas: foundingSize(0, desired),
       action: undefined,
       operation: { type: 'Create', target: `${desired} peers`, progress: 'creating objects' },
       blocked: undefined,
@@ -164,7 +178,7 @@ export function plan(o: Observed): Plan {
   // that is the Create still going on, not peers to add.
   if (admin.kind === 'ok' && admin.map.members.length === 0) {
     return {
-      statefulSetReplicas: desired,
+      statefulSetReplicas: foundingSize(current, desired),
       action: undefined,
       operation: {
         type: waitingType(o),
@@ -232,9 +246,14 @@ export function plan(o: Observed): Plan {
   }
 
   const rolling = outdated(o).length > 0;
+  // Not yet formed (no map seen, never Available): the founding wave only.
+  const unformed =
+    admin.kind === 'unreachable' &&
+    o.cluster.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') !==
+      true;
   if (desired > current || (ready.length < desired && !rolling)) {
     return {
-      statefulSetReplicas: desired,
+      statefulSetReplicas: unformed ? foundingSize(current, desired) : desired,
       action: undefined,
       operation: {
         type: desired > current ? 'ScaleUp' : waitingType(o),

@@ -6,6 +6,7 @@ import type { ClusterMap } from '../../../../operator/src/admin/index.js';
 import { normalizeSpec, type BrokerClusterStatus } from '../../../../operator/src/api/index.js';
 import {
   clusterNames,
+  FOUNDING_WAVE,
   health,
   plan,
   type AdminView,
@@ -82,6 +83,7 @@ function observed(o: {
     pvcs: [],
     admin: o.admin,
     groups: o.groups ?? new Map(),
+    storeLeaders: new Map(),
     now: NOW,
   };
 }
@@ -101,6 +103,31 @@ describe('create', () => {
       action: undefined,
       operation: { type: 'Create' },
     });
+  });
+
+  test('a large new cluster starts with the founding wave; the rest once the map exists', () => {
+    const none: AdminView = { kind: 'unreachable', reason: 'no Ready peer to ask' };
+    expect(
+      plan(observed({ spec: { replicas: 12 }, pods: [], admin: none })).statefulSetReplicas
+    ).toBe(FOUNDING_WAVE);
+    // Still no map: the StatefulSet stays at the wave.
+    const waiting = observed({ spec: { replicas: 12 }, stsReplicas: 10, pods: [], admin: none });
+    expect(plan(waiting).statefulSetReplicas).toBe(FOUNDING_WAVE);
+    const empty = observed({
+      spec: { replicas: 12 },
+      stsReplicas: 10,
+      pods: three,
+      admin: map({}, [], ''),
+    });
+    expect(plan(empty).statefulSetReplicas).toBe(FOUNDING_WAVE);
+    // Founded: the rest start (and find the cluster formed, so they join).
+    const founded = observed({
+      spec: { replicas: 12 },
+      stsReplicas: 10,
+      pods: three,
+      admin: map(active3),
+    });
+    expect(plan(founded).statefulSetReplicas).toBe(12);
   });
 
   test('Ready peers are not added while they are still founding the map (still Create)', () => {
