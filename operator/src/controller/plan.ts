@@ -152,11 +152,24 @@ export function plan(o: Observed): Plan {
   }
 
   // The volume of a peer removed by a scale down goes too: a later scale up must start that
-  // ordinal as a fresh peer, never on the data of a removed member.
+  // ordinal as a fresh peer, never on the data of a removed member. Only a member the map has
+  // removed (or never had): a StatefulSet shrunk by hand, not by a drain, keeps its volumes,
+  // since those peers are still members and come back on them when it is put back.
   for (const pvc of o.pvcs) {
     const n = pvc.metadata?.name ?? '';
     const ord = podOrdinal(o.names.statefulSet, n.replace(/^data-/, ''));
-    if (ord !== undefined && ord >= current && !o.pods.some((p) => p.ordinal === ord)) {
+    const gone = (id: string): boolean => {
+      if (admin.kind === 'unsupported') return true;
+      if (admin.kind !== 'ok') return false;
+      const st = memberState(admin, id);
+      return st === undefined || st === STATE_REMOVED;
+    };
+    if (
+      ord !== undefined &&
+      ord >= current &&
+      !o.pods.some((p) => p.ordinal === ord) &&
+      gone(`${o.names.statefulSet}-${ord}`)
+    ) {
       return {
         statefulSetReplicas: current,
         action: {

@@ -381,6 +381,23 @@ describe('scale down: drain, remove, then shrink, one peer at a time', () => {
     const terminating = { ...o, pods: [...three, pod(3, { terminating: true })] };
     expect(plan(terminating).action).toBeUndefined();
   });
+  test('a StatefulSet shrunk by hand keeps the volumes of peers that are still members', () => {
+    const o = {
+      ...observed({
+        spec: { replicas: 3 },
+        stsReplicas: 1,
+        pods: [pod(0)],
+        admin: map(active3),
+      }),
+      pvcs: ['data-demo-0', 'data-demo-1', 'data-demo-2'].map((name) => ({ metadata: { name } })),
+    };
+    const p = plan(o);
+    expect(p.action?.kind).not.toBe('deletePvc');
+    expect(p.statefulSetReplicas).toBe(3);
+    // Nor while the map cannot be read.
+    const blind = { ...o, admin: { kind: 'unreachable' as const, reason: 'x' } };
+    expect(plan(blind).action?.kind).not.toBe('deletePvc');
+  });
   test('an operator restarted mid-drain resumes from the map (same decision)', () => {
     const o = observed({
       spec: { replicas: 3 },
