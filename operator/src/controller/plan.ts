@@ -204,6 +204,25 @@ export function plan(o: Observed): Plan {
 
   // Scale up: the StatefulSet grows at once; each new peer joins as a learner, then is promoted.
   if (admin.kind === 'ok') {
+    // A pod of an ordinal a scale down removed, started again by a later scale up (or a
+    // replaced peer): the peers refuse a removed member's own join, so the operator adds it
+    // again (a new generation), on the fresh volume the scale down left it. It is not Ready
+    // before that, so this does not wait for readiness.
+    for (const p of o.pods) {
+      if (p.terminating || p.ordinal >= desired || p.ordinal >= current) continue;
+      if (memberState(admin, p.name) === STATE_REMOVED) {
+        return {
+          statefulSetReplicas: desired,
+          action: { kind: 'addMember', id: p.name, pod: p.name },
+          operation: {
+            type: 'ScaleUp',
+            target: `${desired} peers`,
+            progress: `adding ${p.name} again`,
+          },
+          blocked: undefined,
+        };
+      }
+    }
     for (const p of ready) {
       if (memberState(admin, p.name) === undefined) {
         return {

@@ -472,7 +472,26 @@ fixture.test(
       { timeoutMs: 30_000, intervalMs: 250 }
     );
     expect(await metrics(standby.httpPort)).toMatch(/^broker_operator_leader 1$/m);
-    // The config change rolls the peers (its hash is in the pod template).
+    // The config change rolls the peers (its hash is in the pod template): every pod is on the
+    // StatefulSet's new revision before the cluster counts as done.
+    await waitFor(
+      'the config roll to finish',
+      async () => {
+        const sts = await apps.readNamespacedStatefulSet({ name: 'demo', namespace: NS });
+        const want = sts.status?.updateRevision;
+        const ps = await pods('demo');
+        return (
+          want !== undefined &&
+          ps.length === 3 &&
+          ps.every(
+            (p) =>
+              p.metadata?.labels?.['controller-revision-hash'] === want &&
+              p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+          )
+        );
+      },
+      { timeoutMs: 240_000, intervalMs: 250 }
+    );
     await waitCondition(
       fixture.cluster.kubeConfig,
       'demo',

@@ -381,6 +381,23 @@ describe('scale down: drain, remove, then shrink, one peer at a time', () => {
     const terminating = { ...o, pods: [...three, pod(3, { terminating: true })] };
     expect(plan(terminating).action).toBeUndefined();
   });
+  test('a pod of a removed member started again by a scale up is added again, Ready or not', () => {
+    const o = observed({
+      spec: { replicas: 4 },
+      stsReplicas: 4,
+      pods: [...three, pod(3, { ready: false })],
+      admin: map({ ...active3, 'demo-3': 'REMOVED' }),
+    });
+    expect(plan(o).action).toEqual({ kind: 'addMember', id: 'demo-3', pod: 'demo-3' });
+    // Still leaving (a scale down in progress): not added back.
+    const leaving = observed({
+      spec: { replicas: 3 },
+      stsReplicas: 4,
+      pods: [...three, pod(3)],
+      admin: map({ ...active3, 'demo-3': 'REMOVED' }),
+    });
+    expect(plan(leaving).action?.kind).not.toBe('addMember');
+  });
   test('a StatefulSet shrunk by hand keeps the volumes of peers that are still members', () => {
     const o = {
       ...observed({
