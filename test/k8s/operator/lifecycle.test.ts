@@ -284,6 +284,7 @@ fixture.test(
 fixture.test(
   'kubectl scale works through the scale subresource: 3 -> 5 -> 3',
   async () => {
+    await writer?.awaitAcknowledged();
     writer?.beginStep('scale-up-5');
     // No roll on a scale step: the founders keep running (new peers learn the others from
     // the cluster map), and only the new pods start.
@@ -306,6 +307,7 @@ fixture.test(
     const grown = await uids();
     for (const n of ['demo-0', 'demo-1', 'demo-2']) expect(grown.get(n)).toBe(before.get(n));
     expect(await reasons('demo')).not.toContain('Roll');
+    await writer?.awaitAcknowledged();
     writer?.beginStep('scale-down-3');
     await kubectl(fixture.cluster, 'scale', 'bc/demo', '--replicas=3');
     await waitCondition(
@@ -354,6 +356,7 @@ fixture.test(
 fixture.test(
   'a deleted pod and a lost volume come back; status shows Recover, then Available',
   async () => {
+    await writer?.awaitAcknowledged();
     writer?.beginStep('lost-pod-and-volume');
     const oldPvc = await core.readNamespacedPersistentVolumeClaim({
       name: 'data-demo-2',
@@ -393,6 +396,7 @@ fixture.test(
 fixture.test(
   'a rolling image change restarts every peer, one at a time',
   async () => {
+    await writer?.awaitAcknowledged();
     writer?.beginStep('rolling-image');
     const before = new Map((await pods('demo')).map((p) => [p.metadata?.name, p.metadata?.uid]));
     await patchBcSpec('demo', { image: 'broker-node:0.1.1' });
@@ -439,6 +443,7 @@ fixture.test(
 fixture.test(
   'two operators: only the Lease holder acts; the standby takes over when it dies',
   async () => {
+    await writer?.awaitAcknowledged();
     writer?.beginStep('operator-handover');
     const standby = await startOperator(fixture.cluster, 'op-b');
     operators.push(standby);
@@ -507,6 +512,7 @@ fixture.test(
 fixture.test(
   'the active operator killed mid-scale: its successor resumes and finishes the scale',
   async () => {
+    await writer?.awaitAcknowledged();
     writer?.beginStep('operator-killed-mid-scale');
     const coord = fixture.cluster.kubeConfig.makeApiClient(CoordinationV1Api);
     const holder = async (): Promise<string | undefined> =>
@@ -546,6 +552,7 @@ fixture.test(
         (bc.status.members ?? []).length === 4 &&
         (bc.status.members ?? []).every((m) => m.state === 'active')
     );
+    await writer?.awaitAcknowledged();
     writer?.beginStep('scale-down-after-handover');
     await kubectl(fixture.cluster, 'scale', 'bc/demo', '--replicas=3');
     await waitCondition(
@@ -569,6 +576,7 @@ fixture.test(
   async () => {
     const w = writer;
     if (w === undefined) throw new Error('the writer never started (apply -> Available failed)');
+    await w.awaitAcknowledged();
     writer = undefined;
     const report = await w.finish();
     process.stderr.write(`lifecycle writer: ${report.summary}\n`);

@@ -112,6 +112,27 @@ export class StoreWriter {
   }
 
   /**
+   * Waits until a write issued in the current step is acknowledged: the store takes writes
+   * again after the step (its leader is back), not merely the pods being Ready.
+   */
+  async awaitAcknowledged(timeoutMs = 60_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    const since = this.stepStart;
+    const acked = (): boolean =>
+      this.rec.ops.some(
+        (op) =>
+          op.call >= since &&
+          op.outcome === 'ok' &&
+          (op.output?.kind === 'write' || (op.output?.kind === 'cas' && op.output.swapped))
+      );
+    while (!acked()) {
+      if (Date.now() > until)
+        throw new Error(`no write acknowledged in step ${this.step} within ${timeoutMs} ms`);
+      await delay(100);
+    }
+  }
+
+  /**
    * Stops the workers, reads every key once more (linearizable, retried), and checks the
    * whole history: lincheck's versioned register model, every acknowledged write present at
    * the end, and at least one acknowledged write inside each step after `start`.
