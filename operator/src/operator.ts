@@ -53,11 +53,12 @@ export class Operator {
   ) {
     this.reconciler = new Reconciler({
       kube: new ClientKubeApi(kubeConfig, 'broker-operator'),
-      admin: (pod, secret, tls) =>
+      admin: (pod, auth, tls) =>
         new AdminClient({
           address: `${pod.ip ?? pod.name}:${GRPC_PORT}`,
           serverId: pod.name,
-          clusterSecret: secret,
+          clusterSecret: auth.clusterSecret,
+          ...(auth.adminToken === undefined ? {} : { adminToken: auth.adminToken }),
           deadlineMs: config.adminDeadlineMs,
           ...(tls === undefined ? {} : { tls }),
         }),

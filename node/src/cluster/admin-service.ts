@@ -108,7 +108,10 @@ export class AdminService {
         this.onMetaLeader('AddMember', r, md, async () => {
           const id = checkId(r.id);
           asArgument(() => checkAddress(r.address, 'address'));
-          if (this.cluster.map.member(id) === undefined)
+          const old = this.cluster.map.member(id);
+          // A removed member comes back as a new generation (the map's add-member): its own
+          // join is refused, so this is the only way back for a scaled-down id.
+          if (old === undefined || old.state === 'removed')
             await this.cluster.proposeMeta({ kind: 'add-member', id, address: r.address });
           return this.clusterMap();
         })

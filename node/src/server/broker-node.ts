@@ -166,6 +166,16 @@ export class BrokerNode {
         publishEvents: (store, events) => this.publishStoreEvents(store, events),
       });
       this.cluster = clusterRef = cluster;
+      // The mesh links to members that joined later, from the map (transport/peer-set.ts).
+      cluster.meta.onChange(() =>
+        this.peers.learnPeers(
+          cluster.map.state.members.map((m) => ({
+            id: m.id,
+            address: m.address,
+            removed: m.state === 'removed',
+          }))
+        )
+      );
       this.grpcServer.addService(
         protos.broker.v1.BrokerStore.service,
         new StoreService(cluster, config.store, config.maxDepth, config.maxSubscribers).handlers()

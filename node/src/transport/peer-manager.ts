@@ -7,6 +7,7 @@ import type { PubSubObserver, Router } from '../pubsub/index.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { type DialTarget, PeerResolver } from './discovery.js';
 import { addressMismatch, remoteIp } from './peer-address.js';
+import { type MapPeer, PeerSet } from './peer-set.js';
 import { type LinkSettings, PeerLink, type RemoteHello, provesIdentity } from './peer-link.js';
 import { MAX_FRAME_BYTES, RECEIVE_WINDOW_BYTES } from './http2-window.js';
 import type { PoolFrames } from './pool-frames.js';
@@ -56,6 +57,8 @@ export class PeerManager {
   private readonly stop = new AbortController();
   /** Pools (docs/pools.md): the handler of every link's pool frames, when attached. */
   private pools: PoolFrames | undefined;
+  /** --peers plus the peers learned from the cluster map (learnPeers). */
+  private readonly known: PeerSet;
 
   constructor(
     private readonly config: NodeConfig,
@@ -84,6 +87,28 @@ export class PeerManager {
       auth: { secret: config.clusterSecret, mtls: config.tls?.ca !== undefined },
     };
     router.onLocalFilterChange(() => this.scheduleAnnouncement());
+    this.known = new PeerSet(config.id, config.peers);
+  }
+
+  /**
+   * The cluster map's members (peer-set.ts): links to peers that joined after this one
+   * started, dialing those above our id; a removed member is not redialed once its link ends.
+   */
+  learnPeers(members: readonly MapPeer[]): void {
+    if (this.stopped) return;
+    const change = this.known.update(members);
+    for (const r of change.rejected) this.log.log('warn', 'cluster map peer ignored', { why: r });
+    for (const id of change.removed) {
+      const d = this.dialers.get(id);
+      if (d === undefined) continue;
+      this.dialers.delete(id);
+      d.abort.abort();
+      if (d.state !== 'connected') d.client?.close();
+      else void d.link?.closed.then(() => d.client?.close());
+    }
+    for (const p of change.added)
+      if (p.id > this.config.id)
+        this.startDialer({ key: p.id, address: p.address, expectedId: p.id });
   }
 
   /**
@@ -227,11 +252,11 @@ export class PeerManager {
     if (h.peerId > this.config.id)
       return `redundant link: ${this.config.id} dials ${h.peerId}, not the other way`;
     if (this.config.peers.length > 0) {
-      const known = this.config.peers.find((p) => p.id === h.peerId);
-      if (known === undefined) return `peer ${h.peerId} is not in --peers`;
+      const known = this.known.lookup(h.peerId);
+      if (known === undefined) return `peer ${h.peerId} is not in --peers nor in the cluster map`;
       const ip = remoteIp(from);
       if (ip === undefined) return `peer ${h.peerId}: cannot tell its address from ${from}`;
-      const mismatch = await addressMismatch(ip, known.address.host);
+      const mismatch = await addressMismatch(ip, known.host);
       if (mismatch !== undefined) return `peer ${h.peerId} ${mismatch} (its --peers address)`;
     }
     const old = this.links.get(h.peerId);

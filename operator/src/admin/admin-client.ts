@@ -11,6 +11,9 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as AdminProto } from '../../../node/src/gen/admin.js';
 import type { BrokerAdminClient } from '../../../node/src/gen/broker/v1/BrokerAdmin.js';
+import type { BrokerStoreClient } from '../../../node/src/gen/broker/v1/BrokerStore.js';
+import type { StoreInfo__Output } from '../../../node/src/gen/broker/v1/StoreInfo.js';
+import type { ProtoGrpcType as StoreProto } from '../../../node/src/gen/store.js';
 import type { ClusterMapResponse__Output } from '../../../node/src/gen/broker/v1/ClusterMapResponse.js';
 import type { DrainStatus__Output } from '../../../node/src/gen/broker/v1/DrainStatus.js';
 import type { GroupStatus__Output } from '../../../node/src/gen/broker/v1/GroupStatus.js';
@@ -23,6 +26,8 @@ export type DrainStatus = DrainStatus__Output;
 export type GroupStatus = GroupStatus__Output;
 export type GroupStatusResponse = GroupStatusResponse__Output;
 export type StoreMap = StoreMap__Output;
+/** A store as a peer sees it (BrokerStore.ListStores): its leader as that peer knows it. */
+export type StoreInfo = StoreInfo__Output;
 
 /** The id the operator proves in unary calls (docs/security.md's unary scheme). */
 export const OPERATOR_PEER_ID = 'broker-operator';
@@ -36,10 +41,10 @@ function protoRoot(): string {
   throw new Error('proto/broker/v1/admin.proto not found above ' + fileURLToPath(import.meta.url));
 }
 
-let loaded: AdminProto | undefined;
-function adminProto(): AdminProto {
+let loaded: (AdminProto & StoreProto) | undefined;
+function adminProto(): AdminProto & StoreProto {
   loaded ??= grpc.loadPackageDefinition(
-    protoLoader.loadSync(['broker/v1/admin.proto'], {
+    protoLoader.loadSync(['broker/v1/admin.proto', 'broker/v1/store.proto'], {
       keepCase: true,
       longs: String,
       enums: String,
@@ -47,7 +52,7 @@ function adminProto(): AdminProto {
       oneofs: true,
       includeDirs: [protoRoot()],
     })
-  ) as unknown as AdminProto;
+  ) as unknown as AdminProto & StoreProto;
   return loaded;
 }
 
@@ -75,6 +80,8 @@ export interface AdminApi {
   transferLeadership(group: string, to: string): Promise<GroupStatus>;
   createStore(name: string, rf: number, maxKeys: number, maxBytes: number): Promise<StoreMap>;
   groupStatus(group: string): Promise<GroupStatusResponse>;
+  /** BrokerStore.ListStores: every store with the leader this peer knows ('' if it holds no replica). */
+  listStores(): Promise<StoreInfo[]>;
   close(): void;
 }
 
@@ -84,6 +91,8 @@ export interface AdminClientOptions {
   /** The peer's member id (the HMAC proof names the callee). */
   readonly serverId: string;
   readonly clusterSecret: Uint8Array | undefined;
+  /** Sent as `authorization: Bearer` on every admin call (the peers' --admin-token-file). */
+  readonly adminToken?: string;
   /** TLS to the peer (the cluster's TLS Secret); plaintext when undefined. */
   readonly tls?: AdminTls;
   readonly deadlineMs?: number;
@@ -101,6 +110,8 @@ export interface AdminTls {
 /** One peer's BrokerAdmin over gRPC. */
 export class AdminClient implements AdminApi {
   private readonly client: BrokerAdminClient;
+  /** The same peer's BrokerStore, for ListStores only (the leader of each store). */
+  private readonly stores: BrokerStoreClient;
   private readonly deadlineMs: number;
 
   constructor(private readonly options: AdminClientOptions) {
@@ -110,16 +121,18 @@ export class AdminClient implements AdminApi {
       tls === undefined
         ? grpc.credentials.createInsecure()
         : grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
-    this.client = new Ctor(
-      options.address,
-      creds,
-      tls === undefined ? {} : { 'grpc.ssl_target_name_override': tls.serverName }
-    );
+    const channelOptions: grpc.ChannelOptions =
+      tls === undefined ? {} : { 'grpc.ssl_target_name_override': tls.serverName };
+    this.client = new Ctor(options.address, creds, channelOptions);
+    this.stores = new (adminProto().broker.v1.BrokerStore)(options.address, creds, channelOptions);
     this.deadlineMs = options.deadlineMs ?? 5_000;
   }
 
   private call<Req, Res>(method: string, req: Req): Promise<Res> {
     const md = new grpc.Metadata();
+    // On reads too: harmless there, and one rule is simpler than a list of mutating calls.
+    if (this.options.adminToken !== undefined)
+      md.set('authorization', `Bearer ${this.options.adminToken}`);
     if (this.options.clusterSecret !== undefined) {
       const time = String(Date.now());
       const full = `/broker.v1.BrokerAdmin/${method}`;
@@ -190,8 +203,27 @@ export class AdminClient implements AdminApi {
   groupStatus(group: string): Promise<GroupStatusResponse> {
     return this.call('GroupStatus', { group });
   }
+  listStores(): Promise<StoreInfo[]> {
+    // A read of the client API: no proof, no token (any client may list the stores).
+    return new Promise((resolve, reject) => {
+      this.stores.ListStores({}, { deadline: Date.now() + this.deadlineMs }, (err, res) => {
+        if (err !== null || res === undefined) {
+          reject(
+            new AdminCallError(
+              'ListStores',
+              this.options.address,
+              err?.code ?? grpc.status.UNKNOWN,
+              err?.details ?? 'no response',
+              { cause: err }
+            )
+          );
+        } else resolve(res.stores);
+      });
+    });
+  }
   close(): void {
     this.client.close();
+    this.stores.close();
   }
 }
 

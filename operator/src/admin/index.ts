@@ -11,5 +11,6 @@ export {
   type GroupStatus,
   type GroupStatusResponse,
   type StoreMap,
+  type StoreInfo,
 } from './admin-client.js';
 export { AdminCallError } from './errors.js';

@@ -88,7 +88,8 @@ export interface MemberStatus {
 export interface StoreStatus {
   readonly name: string;
   readonly replicas: number;
-  readonly leader: string;
+  /** Member id of its leader; absent while unknown. */
+  readonly leader?: string;
   readonly healthy: boolean;
 }
 

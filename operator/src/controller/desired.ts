@@ -27,6 +27,27 @@ import {
 
 /** Pod annotation carrying the config's hash: a config change changes the pod template. */
 export const CONFIG_HASH_ANNOTATION = 'brokercluster.dev/config-hash';
+/**
+ * On the StatefulSet: how many founders the cluster was created with (1, 3 or 5). It fixes
+ * the peers' --peers and --meta-voters for the cluster's life, so a scale step leaves the pod
+ * template alone and rolls no peer.
+ */
+export const FOUNDERS_ANNOTATION = 'brokercluster.dev/founders';
+
+/**
+ * The founders of a cluster: what its StatefulSet says, else (a new cluster, or one made by
+ * an operator before the annotation) the meta voters for its current or requested size.
+ */
+export function foundersOf(
+  sts:
+    | { metadata?: { annotations?: Record<string, string> }; spec?: { replicas?: number } }
+    | undefined,
+  replicas: number
+): number {
+  const n = Number(sts?.metadata?.annotations?.[FOUNDERS_ANNOTATION]);
+  if (n === 1 || n === 3 || n === 5) return n;
+  return metaVoters(sts?.spec?.replicas ?? replicas);
+}
 /** Non-root uid/gid of broker-node in its image (node/Containerfile). */
 export const RUN_AS = 10001;
 const SECRET_KEY = 'cluster-secret';
@@ -170,6 +191,16 @@ export function clusterSecretData(random: Buffer): Record<string, string> {
   return { [SECRET_KEY]: random.toString('base64') };
 }
 
+/**
+ * The admin token: 32 random bytes as hex (printable, as --admin-token-file wants); created
+ * once, never re-generated. The operator reads it back and sends it as `Bearer` on its calls.
+ */
+export function adminTokenData(random: Buffer): Record<string, string> {
+  return { [ADMIN_TOKEN_KEY]: Buffer.from(random.toString('hex'), 'utf8').toString('base64') };
+}
+
+export const ADMIN_TOKEN_KEY = 'admin-token';
+export const ADMIN_TOKEN_MOUNT = '/etc/broker/admin';
 export const SECRET_MOUNT = '/etc/broker/secret';
 export const TLS_MOUNT = '/etc/broker/tls';
 export const DATA_MOUNT = '/data';
@@ -183,13 +214,13 @@ export function metaVoters(replicas: number): number {
   return replicas >= 5 ? 5 : replicas >= 3 ? 3 : 1;
 }
 
-function nodeArgs(names: ClusterNames, spec: BrokerClusterSpec): string[] {
-  // --peers lists every peer of spec.replicas by its stable DNS name: the founders of a new
-  // cluster are the first --meta-voters of them, a later peer asks them (Discover) and joins,
-  // and the pub/sub mesh needs every pair linked (a peer dials the listed ids above its own).
-  // The list changes with a scale step, which therefore rolls the existing peers onto it.
+function nodeArgs(names: ClusterNames, spec: BrokerClusterSpec, founders: number): string[] {
+  // --peers lists the founders by their stable DNS names, whatever spec.replicas is: a new
+  // cluster's founders form the meta group, a later peer asks them (Discover) and joins, and
+  // every peer learns the others from the cluster map to complete the pub/sub mesh. So a
+  // scale step does not change the pod template and restarts no peer.
   const peers = Array.from(
-    { length: spec.replicas },
+    { length: founders },
     (_, i) => `${names.statefulSet}-${i}=${memberAddress(names, `${names.statefulSet}-${i}`)}`
   );
   const args = [
@@ -199,10 +230,11 @@ function nodeArgs(names: ClusterNames, spec: BrokerClusterSpec): string[] {
     `--listen=$(POD_NAME).${names.peerService}.${names.namespace}.svc.cluster.local:${GRPC_PORT}`,
     `--http=0.0.0.0:${HTTP_PORT}`,
     `--peers=${peers.join(',')}`,
-    `--meta-voters=${metaVoters(spec.replicas)}`,
+    `--meta-voters=${founders}`,
     `--replication-factor=${spec.replicationFactor}`,
     `--data-dir=${DATA_MOUNT}`,
     `--cluster-secret-file=${SECRET_MOUNT}/${SECRET_KEY}`,
+    `--admin-token-file=${ADMIN_TOKEN_MOUNT}/${ADMIN_TOKEN_KEY}`,
   ];
   if (spec.tls.enabled) {
     args.push(`--tls-cert=${TLS_MOUNT}/tls.crt`, `--tls-key=${TLS_MOUNT}/tls.key`);
@@ -225,7 +257,8 @@ export function desiredStatefulSet(
   spec: BrokerClusterSpec,
   owner: V1OwnerReference,
   replicas: number,
-  configHashValue: string
+  configHashValue: string,
+  founders: number = metaVoters(replicas)
 ): V1StatefulSet {
   const field = (fieldPath: string) => ({ valueFrom: { fieldRef: { fieldPath } } });
   const env: V1EnvVar[] = [
@@ -236,12 +269,17 @@ export function desiredStatefulSet(
   const mounts: V1VolumeMount[] = [
     { name: 'data', mountPath: DATA_MOUNT },
     { name: 'cluster-secret', mountPath: SECRET_MOUNT, readOnly: true },
+    { name: 'admin-token', mountPath: ADMIN_TOKEN_MOUNT, readOnly: true },
     { name: 'tmp', mountPath: '/tmp' },
   ];
   const volumes: V1Volume[] = [
     {
       name: 'cluster-secret',
       secret: { secretName: names.secret, defaultMode: 0o400 },
+    },
+    {
+      name: 'admin-token',
+      secret: { secretName: names.adminTokenSecret, defaultMode: 0o400 },
     },
     { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
   ];
@@ -257,7 +295,10 @@ export function desiredStatefulSet(
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
-    metadata: meta(names, names.statefulSet, owner),
+    metadata: {
+      ...meta(names, names.statefulSet, owner),
+      annotations: { [FOUNDERS_ANNOTATION]: String(founders) },
+    },
     spec: {
       replicas,
       serviceName: names.peerService,
@@ -292,7 +333,7 @@ export function desiredStatefulSet(
               name: 'broker-node',
               image: spec.image,
               imagePullPolicy: spec.imagePullPolicy,
-              args: nodeArgs(names, spec),
+              args: nodeArgs(names, spec, founders),
               env,
               envFrom: [{ configMapRef: { name: names.configMap } }],
               ports: [

@@ -15,6 +15,8 @@ export interface ClusterNames {
   readonly clientService: string;
   readonly configMap: string;
   readonly secret: string;
+  /** The admin token mutating BrokerAdmin calls need (broker-node --admin-token-file). */
+  readonly adminTokenSecret: string;
   readonly serviceAccount: string;
   readonly pdb: string;
   readonly serviceMonitor: string;
@@ -29,6 +31,7 @@ export function clusterNames(cluster: string, namespace: string): ClusterNames {
     clientService: cluster,
     configMap: `${cluster}-config`,
     secret: `${cluster}-cluster-secret`,
+    adminTokenSecret: `${cluster}-admin-token`,
     serviceAccount: `${cluster}-broker`,
     pdb: cluster,
     serviceMonitor: cluster,

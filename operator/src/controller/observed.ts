@@ -37,6 +37,8 @@ export interface Observed {
   readonly admin: AdminView;
   /** GroupStatus of each pod that answered, by pod name (read only while rolling). */
   readonly groups: ReadonlyMap<string, GroupStatusResponse>;
+  /** Leader member id of each declared store, as a peer holding a replica reports it (status only). */
+  readonly storeLeaders: ReadonlyMap<string, string>;
   /** The operator's clock when this was observed (ms since the epoch). */
   readonly now: number;
 }

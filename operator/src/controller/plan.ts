@@ -70,6 +70,20 @@ function waitingType(o: Observed): OperationStatus['type'] {
   return everAvailable === true ? 'Recover' : 'Create';
 }
 
+/**
+ * How many peers a new cluster starts with before its map exists. The peers' --peers lists
+ * only the founders (desired.ts), and broker-node takes as founders the first --meta-voters
+ * ids of itself plus --peers in string order: `NAME-10` sorts between `NAME-1` and `NAME-2`,
+ * so a peer of ordinal 10 or more could count itself a founder while no cluster exists.
+ * Those start once the founders have formed the map (then they find it formed and join).
+ */
+export const FOUNDING_WAVE = 10;
+
+/** The StatefulSet size while the cluster map does not exist yet. */
+function foundingSize(current: number, desired: number): number {
+  return Math.max(current, Math.min(desired, FOUNDING_WAVE));
+}
+
 /** Pure: the next step for an observed cluster whose spec is valid. */
 export function plan(o: Observed): Plan {
   const spec = o.spec;
@@ -78,7 +92,7 @@ export function plan(o: Observed): Plan {
   const current = o.statefulSet?.spec?.replicas;
   if (current === undefined) {
     return {
-      statefulSetReplicas: desired,
+      statefulSetReplicas: foundingSize(0, desired),
       action: undefined,
       operation: { type: 'Create', target: `${desired} peers`, progress: 'creating objects' },
       blocked: undefined,
@@ -138,11 +152,24 @@ export function plan(o: Observed): Plan {
   }
 
   // The volume of a peer removed by a scale down goes too: a later scale up must start that
-  // ordinal as a fresh peer, never on the data of a removed member.
+  // ordinal as a fresh peer, never on the data of a removed member. Only a member the map has
+  // removed (or never had): a StatefulSet shrunk by hand, not by a drain, keeps its volumes,
+  // since those peers are still members and come back on them when it is put back.
   for (const pvc of o.pvcs) {
     const n = pvc.metadata?.name ?? '';
     const ord = podOrdinal(o.names.statefulSet, n.replace(/^data-/, ''));
-    if (ord !== undefined && ord >= current && !o.pods.some((p) => p.ordinal === ord)) {
+    const gone = (id: string): boolean => {
+      if (admin.kind === 'unsupported') return true;
+      if (admin.kind !== 'ok') return false;
+      const st = memberState(admin, id);
+      return st === undefined || st === STATE_REMOVED;
+    };
+    if (
+      ord !== undefined &&
+      ord >= current &&
+      !o.pods.some((p) => p.ordinal === ord) &&
+      gone(`${o.names.statefulSet}-${ord}`)
+    ) {
       return {
         statefulSetReplicas: current,
         action: {
@@ -164,7 +191,7 @@ export function plan(o: Observed): Plan {
   // that is the Create still going on, not peers to add.
   if (admin.kind === 'ok' && admin.map.members.length === 0) {
     return {
-      statefulSetReplicas: desired,
+      statefulSetReplicas: foundingSize(current, desired),
       action: undefined,
       operation: {
         type: waitingType(o),
@@ -177,6 +204,25 @@ export function plan(o: Observed): Plan {
 
   // Scale up: the StatefulSet grows at once; each new peer joins as a learner, then is promoted.
   if (admin.kind === 'ok') {
+    // A pod of an ordinal a scale down removed, started again by a later scale up (or a
+    // replaced peer): the peers refuse a removed member's own join, so the operator adds it
+    // again (a new generation), on the fresh volume the scale down left it. It is not Ready
+    // before that, so this does not wait for readiness.
+    for (const p of o.pods) {
+      if (p.terminating || p.ordinal >= desired || p.ordinal >= current) continue;
+      if (memberState(admin, p.name) === STATE_REMOVED) {
+        return {
+          statefulSetReplicas: desired,
+          action: { kind: 'addMember', id: p.name, pod: p.name },
+          operation: {
+            type: 'ScaleUp',
+            target: `${desired} peers`,
+            progress: `adding ${p.name} again`,
+          },
+          blocked: undefined,
+        };
+      }
+    }
     for (const p of ready) {
       if (memberState(admin, p.name) === undefined) {
         return {
@@ -232,9 +278,14 @@ export function plan(o: Observed): Plan {
   }
 
   const rolling = outdated(o).length > 0;
+  // Not yet formed (no map seen, never Available): the founding wave only.
+  const unformed =
+    admin.kind === 'unreachable' &&
+    o.cluster.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') !==
+      true;
   if (desired > current || (ready.length < desired && !rolling)) {
     return {
-      statefulSetReplicas: desired,
+      statefulSetReplicas: unformed ? foundingSize(current, desired) : desired,
       action: undefined,
       operation: {
         type: desired > current ? 'ScaleUp' : waitingType(o),

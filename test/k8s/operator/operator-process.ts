@@ -165,6 +165,8 @@ export interface BcStatus {
     observedGeneration: number;
   }[];
   members?: { pod: string; state: string; ready: boolean }[];
+  stores?: { name: string; replicas: number; leader?: string; healthy: boolean }[];
+  storesReady?: string;
   operation?: { type: string; progress: string } | null;
 }
 

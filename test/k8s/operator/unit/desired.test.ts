@@ -5,6 +5,8 @@ import {
   desiredConfigMap,
   desiredPdb,
   desiredStatefulSet,
+  FOUNDERS_ANNOTATION,
+  foundersOf,
   podOrdinal,
   setCondition,
 } from '../../../../operator/src/controller/index.js';
@@ -53,6 +55,28 @@ describe('desired objects', () => {
     expect(sts.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests).toEqual({
       storage: '1Gi',
     });
+  });
+
+  test('a scale step leaves the pod template alone: --peers lists the founders only', () => {
+    const spec = normalizeSpec({ replicas: 3 });
+    const three = desiredStatefulSet(names, spec, owner, 3, 'h');
+    const five = desiredStatefulSet(names, { ...spec, replicas: 5 }, owner, 5, 'h', 3);
+    expect(five.spec?.template).toEqual(three.spec?.template);
+    expect(five.spec?.replicas).toBe(5);
+    expect(five.metadata?.annotations?.[FOUNDERS_ANNOTATION]).toBe('3');
+    const args = five.spec?.template.spec?.containers[0]?.args ?? [];
+    expect(args.find((a) => a.startsWith('--peers='))?.split(',')).toHaveLength(3);
+    expect(args).toContain('--meta-voters=3');
+    expect(args).toContain('--admin-token-file=/etc/broker/admin/admin-token');
+    expect(five.spec?.template.spec?.volumes).toContainEqual({
+      name: 'admin-token',
+      secret: { secretName: 'demo-admin-token', defaultMode: 0o400 },
+    });
+    // The founders come from the StatefulSet once it exists, else from the requested size.
+    expect(foundersOf(undefined, 5)).toBe(5);
+    expect(foundersOf({ metadata: { annotations: { [FOUNDERS_ANNOTATION]: '3' } } }, 7)).toBe(3);
+    expect(foundersOf({ spec: { replicas: 4 } }, 7)).toBe(3);
+    expect(foundersOf({ metadata: { annotations: { [FOUNDERS_ANNOTATION]: 'x' } } }, 1)).toBe(1);
   });
 
   test('without TLS the peers are told plaintext is intended', () => {

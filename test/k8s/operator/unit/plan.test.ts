@@ -6,6 +6,7 @@ import type { ClusterMap } from '../../../../operator/src/admin/index.js';
 import { normalizeSpec, type BrokerClusterStatus } from '../../../../operator/src/api/index.js';
 import {
   clusterNames,
+  FOUNDING_WAVE,
   health,
   plan,
   type AdminView,
@@ -82,6 +83,7 @@ function observed(o: {
     pvcs: [],
     admin: o.admin,
     groups: o.groups ?? new Map(),
+    storeLeaders: new Map(),
     now: NOW,
   };
 }
@@ -101,6 +103,31 @@ describe('create', () => {
       action: undefined,
       operation: { type: 'Create' },
     });
+  });
+
+  test('a large new cluster starts with the founding wave; the rest once the map exists', () => {
+    const none: AdminView = { kind: 'unreachable', reason: 'no Ready peer to ask' };
+    expect(
+      plan(observed({ spec: { replicas: 12 }, pods: [], admin: none })).statefulSetReplicas
+    ).toBe(FOUNDING_WAVE);
+    // Still no map: the StatefulSet stays at the wave.
+    const waiting = observed({ spec: { replicas: 12 }, stsReplicas: 10, pods: [], admin: none });
+    expect(plan(waiting).statefulSetReplicas).toBe(FOUNDING_WAVE);
+    const empty = observed({
+      spec: { replicas: 12 },
+      stsReplicas: 10,
+      pods: three,
+      admin: map({}, [], ''),
+    });
+    expect(plan(empty).statefulSetReplicas).toBe(FOUNDING_WAVE);
+    // Founded: the rest start (and find the cluster formed, so they join).
+    const founded = observed({
+      spec: { replicas: 12 },
+      stsReplicas: 10,
+      pods: three,
+      admin: map(active3),
+    });
+    expect(plan(founded).statefulSetReplicas).toBe(12);
   });
 
   test('Ready peers are not added while they are still founding the map (still Create)', () => {
@@ -353,6 +380,40 @@ describe('scale down: drain, remove, then shrink, one peer at a time', () => {
     expect(plan(o).action).toMatchObject({ kind: 'deletePvc', pvc: 'data-demo-3' });
     const terminating = { ...o, pods: [...three, pod(3, { terminating: true })] };
     expect(plan(terminating).action).toBeUndefined();
+  });
+  test('a pod of a removed member started again by a scale up is added again, Ready or not', () => {
+    const o = observed({
+      spec: { replicas: 4 },
+      stsReplicas: 4,
+      pods: [...three, pod(3, { ready: false })],
+      admin: map({ ...active3, 'demo-3': 'REMOVED' }),
+    });
+    expect(plan(o).action).toEqual({ kind: 'addMember', id: 'demo-3', pod: 'demo-3' });
+    // Still leaving (a scale down in progress): not added back.
+    const leaving = observed({
+      spec: { replicas: 3 },
+      stsReplicas: 4,
+      pods: [...three, pod(3)],
+      admin: map({ ...active3, 'demo-3': 'REMOVED' }),
+    });
+    expect(plan(leaving).action?.kind).not.toBe('addMember');
+  });
+  test('a StatefulSet shrunk by hand keeps the volumes of peers that are still members', () => {
+    const o = {
+      ...observed({
+        spec: { replicas: 3 },
+        stsReplicas: 1,
+        pods: [pod(0)],
+        admin: map(active3),
+      }),
+      pvcs: ['data-demo-0', 'data-demo-1', 'data-demo-2'].map((name) => ({ metadata: { name } })),
+    };
+    const p = plan(o);
+    expect(p.action?.kind).not.toBe('deletePvc');
+    expect(p.statefulSetReplicas).toBe(3);
+    // Nor while the map cannot be read.
+    const blind = { ...o, admin: { kind: 'unreachable' as const, reason: 'x' } };
+    expect(plan(blind).action?.kind).not.toBe('deletePvc');
   });
   test('an operator restarted mid-drain resumes from the map (same decision)', () => {
     const o = observed({
