@@ -237,7 +237,6 @@ function unreachableReason(message: string): string {
 
 /** Control characters (from input echoed in an error) shown as escapes, one line per message. */
 function escapeControls(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) =>
     c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
   );
