@@ -52,7 +52,12 @@ function openSocket(preface: boolean): Promise<{ socket: Socket; closed: Promise
     });
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
     socket.on('error', () => undefined);
-    socket.once('error', reject);
+    // A socket over --max-connections may be reset before its connect callback runs (the
+    // node accepts and drops it in one turn of a busy loop): that is a refused connection,
+    // not a failure to connect, so it resolves as a socket that is already closed.
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      e.code === 'ECONNRESET' || e.code === 'EPIPE' ? resolve({ socket, closed }) : reject(e)
+    );
   });
 }
 

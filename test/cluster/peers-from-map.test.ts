@@ -23,7 +23,8 @@ const LATE = ['d', 'e'];
 
 interface Peer {
   readonly id: string;
-  readonly address: string;
+  /** Empty until a late peer first starts. */
+  address: string;
   readonly dataDir: string;
   proc: NodeProcess | undefined;
 }
@@ -44,6 +45,7 @@ const deadline = (): { deadline: number } => ({ deadline: Date.now() + 3_000 });
 
 async function start(id: string): Promise<void> {
   const p = peers.get(id)!;
+  if (p.address === '') p.address = `127.0.0.1:${await freePort()}`;
   p.proc = await spawnNode({
     id,
     args: [
@@ -85,11 +87,12 @@ async function linkedTo(id: string): Promise<string[]> {
 beforeAll(async () => {
   ensureBuilt();
   root = mkdtempSync(join(tmpdir(), 'broker-peers-from-map-'));
+  // A late peer's port is picked when it starts (see start): picked here, it could be taken
+  // meanwhile by another suite's process (an outgoing connection's ephemeral port).
   for (const id of [...FOUNDERS, ...LATE]) {
-    const port = await freePort();
     peers.set(id, {
       id,
-      address: `127.0.0.1:${port}`,
+      address: FOUNDERS.includes(id) ? `127.0.0.1:${await freePort()}` : '',
       dataDir: join(root, id),
       proc: undefined,
     });
