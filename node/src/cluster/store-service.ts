@@ -152,6 +152,7 @@ export class StoreService {
         nowUnixNs: BigInt(Date.now()) * 1_000_000n,
         ops,
       });
+      this.cluster.placement.recordWrite(group, bytes.length);
       const { index, outcome } = await this.proposeStore(group, bytes, timeoutMs);
       if (!outcome.ok) throw storeError(outcome.error);
       return { index: String(index), results: resultsToWire(outcome.results) };
@@ -211,6 +212,7 @@ export class StoreService {
           throw mapHostError(e);
         }
       }
+      this.cluster.placement.recordRead(group, queries.length);
       return {
         index: String(Math.max(index, local.appliedIndex)),
         results: queries.map((q) => this.answer(req.store, q)),

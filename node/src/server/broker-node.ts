@@ -140,6 +140,7 @@ export class BrokerNode {
         advertise: () =>
           formatHostPort(this.bound !== undefined ? this.bound.grpc : this.config.listen),
         publishEvents: (store, events) => this.publishStoreEvents(store, events),
+        registry: this.metrics.registry,
       });
       this.cluster = clusterRef = cluster;
       this.grpcServer.addService(

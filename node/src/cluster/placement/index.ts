@@ -17,3 +17,4 @@ export {
   type PlacementOptions,
   type PlacementStore,
 } from './types.js';
+export { LoadMeter } from './load-meter.js';
