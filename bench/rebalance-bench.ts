@@ -144,6 +144,19 @@ class Latencies {
   private readonly samples: number[] = [];
   count = 0;
   errors = 0;
+  readonly kinds = new Map<string, number>();
+  fail(e: unknown): void {
+    this.errors++;
+    const k = ((e as Error)?.message ?? String(e)).replace(/rb-\d+/g, 'rb-N').slice(0, 120);
+    if (this.kinds.size < 50 || this.kinds.has(k)) this.kinds.set(k, (this.kinds.get(k) ?? 0) + 1);
+  }
+  top(): string {
+    return [...this.kinds.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([k, n]) => `${n}x ${k}`)
+      .join(' | ');
+  }
   add(ms: number): void {
     this.count++;
     if (this.samples.length < MAX_SAMPLES) this.samples.push(ms);
@@ -231,8 +244,8 @@ async function main(): Promise<void> {
           );
           if (phase.name === 'before' || phase.name === 'during')
             lat[phase.name].add(performance.now() - t);
-        } catch {
-          if (phase.name === 'before' || phase.name === 'during') lat[phase.name].errors++;
+        } catch (e) {
+          if (phase.name === 'before' || phase.name === 'during') lat[phase.name].fail(e);
           await delay(20);
         }
       }
@@ -260,6 +273,7 @@ async function main(): Promise<void> {
     const snapBefore = await scrapeSum(all, 'broker_raft_snapshot_sent_bytes_total');
     phase.name = 'during';
     const t0 = performance.now();
+    const startedAt = Date.now();
     await startPeer(root, all[4]!, list(all), snapshotRate);
     for (;;) {
       try {
@@ -296,6 +310,9 @@ async function main(): Promise<void> {
       `writers before: p50 ${fmt(lat.before.q(0.5))} ms p99 ${fmt(lat.before.q(0.99))} ms (${lat.before.count} ok, ${lat.before.errors} errors)`,
       `writers during: p50 ${fmt(lat.during.q(0.5))} ms p99 ${fmt(lat.during.q(0.99))} ms (${lat.during.count} ok, ${lat.during.errors} errors)`,
       `p99 during / before                        ${fmt(lat.during.q(0.99) / lat.before.q(0.99))}x (aim: under 2x)`,
+      `errors before: ${lat.before.top()}`,
+      `errors during: ${lat.during.top()}`,
+      `moves: ${(last?.recent_moves ?? []).map((m) => `${m.kind} ${m.store} ${m.from}->${m.to} (${m.reason}) +${((Number(m.started_unix_ms) - startedAt) / 1000).toFixed(0)}s`).join('; ')}`,
       `final replicas per peer                    ${(last?.members ?? []).map((m) => `${m.id}=${m.replicas}`).join(' ')}`,
     ];
     process.stdout.write(lines.map((l) => `rebalance-bench: ${l}`).join('\n') + '\n');

@@ -66,7 +66,7 @@ describe('placement driver - when it acts', () => {
     expect(d.observe(input(st, 1000)).moves).toEqual([]);
     const third = d.observe(input(st, 2000));
     expect(third.moves.length).toBeGreaterThan(0);
-    expect(third.moves.every((m) => m.from === 'm0')).toBe(true);
+    expect(third.moves.some((m) => m.from === 'm0')).toBe(true);
   });
 
   test('one cool measurement restarts the count', () => {
@@ -310,9 +310,9 @@ describe('placement driver - simulated cluster', () => {
     sim.unavailableSince.delete('m2');
     for (let i = 0; i < 200; i++) sim.step(d);
     const onM2 = sim.stores.filter((s) => s.replicas.includes('m2')).length;
-    // 60 replicas over 5 members: m2 takes replicas again until nobody is above the line
-    // (mean 12 + floor 1).
-    expect(onM2).toBeGreaterThanOrEqual(8);
+    // 60 replicas over 5 members: m2 is cold (below min(12 * 0.9, 12 - 1)) and takes replicas
+    // until it is not, and nobody is above the line (mean 12 + floor 1).
+    expect(onM2).toBeGreaterThanOrEqual(11);
     for (const m of FIVE)
       expect(sim.stores.filter((s) => s.replicas.includes(m)).length).toBeLessThanOrEqual(13);
     const movesAfter = sim.applied.length;

@@ -7,8 +7,10 @@
  *
  * Three dimensions are balanced, in priority order: measured load, leader count, replica
  * count. A member is hot in a dimension when its score is above mean * (1 + thresholdRatio)
- * and above mean + floor. Only a member hot for `hotMeasurements` measurements in a row is
- * acted on, and then by the single move that most reduces the dimension's spread (the sum of
+ * and above mean + floor; cold when below mean * (1 - thresholdRatio) and below mean - floor
+ * (a member that just joined or came back). Only a member hot (or cold) for `hotMeasurements`
+ * measurements in a row is acted on, by the single move off (onto) it that most reduces the
+ * dimension's spread (the sum of
  * squared distances from the mean): a leadership transfer if one helps, a replica move only
  * if none does. A move must not push a member over (or further over) the line of a dimension
  * with higher priority.
@@ -86,6 +88,8 @@ export class PlacementDriver {
   readonly options: PlacementOptions;
   /** Consecutive hot measurements per eligible member and dimension; reset by a move. */
   private readonly streaks = new Map<string, Record<Dim, number>>();
+  /** The same for being cold (below the mirror line): a member far under its share. */
+  private readonly coldStreaks = new Map<string, Record<Dim, number>>();
   /** Leadership transfers asked for and not yet seen done: store -> target and start time. */
   private readonly transfers = new Map<string, { from: string; to: string; sinceMs: number }>();
   private seeded = false;
@@ -98,6 +102,7 @@ export class PlacementDriver {
   /** Forgets everything (a new meta leader starts counting from zero). */
   reset(): void {
     this.streaks.clear();
+    this.coldStreaks.clear();
     this.transfers.clear();
     this.seeded = false;
   }
@@ -220,11 +225,17 @@ export class PlacementDriver {
     }
 
     // 2. Streaks, measured on the placement as it is before this decision's balancing.
-    for (const id of [...this.streaks.keys()]) if (!eligibleIds.has(id)) this.streaks.delete(id);
+    for (const m of [this.streaks, this.coldStreaks])
+      for (const id of [...m.keys()]) if (!eligibleIds.has(id)) m.delete(id);
     for (const id of eligibleIds) {
       const st = this.streaks.get(id) ?? { load: 0, leaders: 0, replicas: 0 };
-      for (const d of DIMS) st[d] = this.isHot(scores, d, id) ? st[d] + 1 : 0;
+      const cs = this.coldStreaks.get(id) ?? { load: 0, leaders: 0, replicas: 0 };
+      for (const d of DIMS) {
+        st[d] = this.isHot(scores, d, id) ? st[d] + 1 : 0;
+        cs[d] = this.isCold(scores, d, id) ? cs[d] + 1 : 0;
+      }
       this.streaks.set(id, st);
+      this.coldStreaks.set(id, cs);
     }
 
     // 3. Balance, dimension by dimension, hottest member first.
@@ -235,10 +246,18 @@ export class PlacementDriver {
           .filter((id) => (this.streaks.get(id)?.[d] ?? 0) >= o.hotMeasurements)
           .filter((id) => this.isHot(scores, d, id))
           .sort((a, b) => scores.get(b)![d] - scores.get(a)![d]);
+        const cold = [...eligibleIds]
+          .filter((id) => (this.coldStreaks.get(id)?.[d] ?? 0) >= o.hotMeasurements)
+          .filter((id) => this.isCold(scores, d, id))
+          .sort((a, b) => scores.get(a)![d] - scores.get(b)![d]);
+        const sides = [
+          ...hot.map((from) => ({ from, who: from })),
+          ...cold.map((to) => ({ to, who: to })),
+        ];
         let moved = false;
-        for (const h of hot) {
-          if ((perMember.get(h) ?? 0) >= o.maxMovesPerMember) continue;
-          const best = this.bestMove(d, h, model, scores, eligibleIds, available, room);
+        for (const side of sides) {
+          if ((perMember.get(side.who) ?? 0) >= o.maxMovesPerMember) continue;
+          const best = this.bestMove(d, side, model, scores, eligibleIds, available, room);
           if (best !== undefined) {
             start(best.move, best.sm, true);
             moved = true;
@@ -294,6 +313,20 @@ export class PlacementDriver {
     return Math.max(mean * (1 + this.options.thresholdRatio), mean + floor);
   }
 
+  /** The mirror of the hot line: mean * (1 - ratio) or mean - floor, whichever is lower. */
+  private coldLine(scores: Scores, d: Dim): number {
+    let sum = 0;
+    for (const x of scores.values()) sum += x[d];
+    const mean = scores.size === 0 ? 0 : sum / scores.size;
+    const floor = d === 'load' ? this.options.loadFloor : this.options.countFloor;
+    return Math.min(mean * (1 - this.options.thresholdRatio), mean - floor);
+  }
+
+  private isCold(scores: Scores, d: Dim, id: string): boolean {
+    const s = scores.get(id);
+    return s !== undefined && s[d] < this.coldLine(scores, d);
+  }
+
   private isHot(scores: Scores, d: Dim, id: string): boolean {
     const s = scores.get(id);
     return s !== undefined && s[d] > this.threshold(scores, d);
@@ -318,9 +351,13 @@ export class PlacementDriver {
     }
   }
 
+  /**
+   * The best move off `side.from` (a hot member) or onto `side.to` (a cold one), or undefined
+   * when none lowers the dimension's spread.
+   */
   private bestMove(
     d: Dim,
-    h: string,
+    side: { readonly from?: string; readonly to?: string },
     model: Map<string, StoreModel>,
     scores: Scores,
     eligible: Set<string>,
@@ -329,18 +366,26 @@ export class PlacementDriver {
   ): { move: PlacementMove; sm: StoreModel } | undefined {
     const higher = DIMS.slice(0, DIMS.indexOf(d));
     const lines = new Map(higher.map((x) => [x, this.threshold(scores, x)] as const));
+    const floors = new Map(higher.map((x) => [x, this.coldLine(scores, x)] as const));
     const judge = (sm: StoreModel, mv: PlacementMove): number => {
       const dl = this.deltas(sm, mv);
       const a = scores.get(mv.from)!;
       const b = scores.get(mv.to)!;
-      // Never push a member over, or further over, the line of a more important dimension.
+      // Never push a member over (or under) the line of a more important dimension, nor
+      // further beyond it.
       for (const x of higher) {
-        const line = lines.get(x)!;
-        if (b[x] + dl[x] > line && dl[x] > 0) return 0;
+        if (dl[x] > 0 && b[x] + dl[x] > lines.get(x)!) return 0;
+        if (dl[x] > 0 && a[x] - dl[x] < floors.get(x)!) return 0;
       }
       // Spread drops by 2*d*(a - b - d) when d moves from a to b.
       return 2 * dl[d] * (a[d] - b[d] - dl[d]);
     };
+    const fits = (from: string, to: string): boolean =>
+      (side.from === undefined || side.from === from) &&
+      (side.to === undefined || side.to === to) &&
+      eligible.has(from) &&
+      eligible.has(to) &&
+      room(from, to);
     let best: { move: PlacementMove; sm: StoreModel; gain: number } | undefined;
     const consider = (sm: StoreModel, mv: PlacementMove): void => {
       const gain = judge(sm, mv);
@@ -350,31 +395,27 @@ export class PlacementDriver {
     // Leadership transfers first: they move no data.
     if (d !== 'replicas') {
       for (const sm of model.values()) {
-        if (sm.busy || sm.leader !== h || !sm.replicas.includes(h)) continue;
+        const from = sm.leader;
+        if (sm.busy || from === undefined || !sm.replicas.includes(from)) continue;
         for (const to of sm.replicas) {
-          if (to === h || !eligible.has(to) || !room(h, to)) continue;
-          consider(sm, { kind: 'transfer-leader', store: sm.rec.name, from: h, to, reason });
+          if (to === from || !fits(from, to)) continue;
+          consider(sm, { kind: 'transfer-leader', store: sm.rec.name, from, to, reason });
         }
       }
       if (best !== undefined) return best;
     }
     if (d === 'leaders') return undefined;
-    // Replica moves: only of groups the hot member follows (a leader hands off first), and
-    // only while every replica answers, so the group keeps its full quorum during the move.
+    // Replica moves: only of a follower (a leader hands off first), and only while every
+    // replica answers, so the group keeps its full quorum during the move.
     for (const sm of model.values()) {
-      if (sm.busy || sm.leader === h || !sm.replicas.includes(h)) continue;
-      if (!sm.replicas.every(available)) continue;
-      for (const to of eligible) {
-        if (sm.replicas.includes(to) || sm.rec.learners.includes(to) || !room(h, to)) continue;
-        const replicas = sm.replicas.map((r) => (r === h ? to : r));
-        consider(sm, {
-          kind: 'move-replica',
-          store: sm.rec.name,
-          from: h,
-          to,
-          reason,
-          replicas,
-        });
+      if (sm.busy || !sm.replicas.every(available)) continue;
+      for (const from of sm.replicas) {
+        if (from === sm.leader) continue;
+        for (const to of eligible) {
+          if (sm.replicas.includes(to) || sm.rec.learners.includes(to) || !fits(from, to)) continue;
+          const replicas = sm.replicas.map((r) => (r === from ? to : r));
+          consider(sm, { kind: 'move-replica', store: sm.rec.name, from, to, reason, replicas });
+        }
       }
     }
     return best;
