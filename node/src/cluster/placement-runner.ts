@@ -49,6 +49,8 @@ const MAX_DISK_ENTRIES = 100_000;
 /** Disk usage is walked every this many measurements. */
 const DISK_EVERY = 5;
 const REPORT_TIMEOUT_MS = 3_000;
+/** Weight of the newest report in the driver's view of a group's load. */
+const DECISION_SMOOTHING = 0.3;
 const ZERO: GroupLoad = { writesPerSec: 0, readsPerSec: 0, bytesPerSec: 0 };
 
 /** What the runner needs of the cluster manager. */
@@ -392,10 +394,15 @@ export class PlacementRunner {
           const l = leaders.get(s.group);
           let load = this.lastLoad.get(s.group) ?? ZERO;
           if (l !== undefined) {
+            // A second, slower average on top of the peer's own: decisions follow load that
+            // lasts (about 10 measurements), not the wobble of one.
+            const prev = this.lastLoad.get(s.group);
+            const mix = (old: number | undefined, x: number): number =>
+              old === undefined ? x : (1 - DECISION_SMOOTHING) * old + DECISION_SMOOTHING * x;
             load = {
-              writesPerSec: l.g.writes_per_sec,
-              readsPerSec: l.g.reads_per_sec,
-              bytesPerSec: l.g.bytes_per_sec,
+              writesPerSec: mix(prev?.writesPerSec, l.g.writes_per_sec),
+              readsPerSec: mix(prev?.readsPerSec, l.g.reads_per_sec),
+              bytesPerSec: mix(prev?.bytesPerSec, l.g.bytes_per_sec),
             };
             this.lastLoad.set(s.group, load);
           }

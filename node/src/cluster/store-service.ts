@@ -123,7 +123,8 @@ export class StoreService {
       if (id === this.cluster.id) id = undefined;
     } else {
       const s = this.cluster.map.store(store);
-      id = s?.replicas.find((r) => r !== this.cluster.id);
+      // The placement driver's preferred leader is where leadership goes once it can.
+      id = s?.preferredLeader ?? s?.replicas.find((r) => r !== this.cluster.id);
     }
     const address = id !== undefined ? this.cluster.addressOf(id) : undefined;
     if (id === undefined || address === undefined)

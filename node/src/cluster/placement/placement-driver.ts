@@ -50,6 +50,8 @@ interface StoreModel {
   replicas: string[];
   leader: string | undefined;
   busy: boolean;
+  /** Moved lately: not moved again for balance (storeCooldownMs). */
+  readonly cooling: boolean;
 }
 
 function checkOptions(o: PlacementOptions): void {
@@ -71,6 +73,7 @@ function checkOptions(o: PlacementOptions): void {
     'maxMovesTotal',
     'memberDownTimeoutMs',
     'transferTimeoutMs',
+    'storeCooldownMs',
   ] as const) {
     need(Number.isSafeInteger(o[k]) && o[k] >= 1, `${k}: ${o[k]} is not an integer >= 1`);
   }
@@ -93,6 +96,8 @@ export class PlacementDriver {
   /** Leadership transfers asked for and not yet seen done: store -> target and start time. */
   private readonly transfers = new Map<string, { from: string; to: string; sinceMs: number }>();
   private seeded = false;
+  /** When the driver last started a move of each store. */
+  private readonly lastMoved = new Map<string, number>();
 
   constructor(options: Partial<PlacementOptions> = {}) {
     this.options = Object.freeze({ ...DEFAULT_PLACEMENT_OPTIONS, ...options });
@@ -104,6 +109,7 @@ export class PlacementDriver {
     this.streaks.clear();
     this.coldStreaks.clear();
     this.transfers.clear();
+    this.lastMoved.clear();
     this.seeded = false;
   }
 
@@ -129,6 +135,8 @@ export class PlacementDriver {
       }
     }
     const byName = new Map(input.stores.map((s) => [s.name, s] as const));
+    for (const name of [...this.lastMoved.keys()])
+      if (!byName.has(name)) this.lastMoved.delete(name);
     for (const [name, t] of [...this.transfers]) {
       const s = byName.get(name);
       if (
@@ -156,6 +164,7 @@ export class PlacementDriver {
         replicas: [...s.replicas],
         leader: t?.to ?? s.leader ?? (s.preferredLeader !== '' ? s.preferredLeader : s.replicas[0]),
         busy: false,
+        cooling: now - (this.lastMoved.get(s.name) ?? -Infinity) < o.storeCooldownMs,
       };
       if (t !== undefined) {
         m.busy = true;
@@ -188,6 +197,7 @@ export class PlacementDriver {
       (from === undefined || (perMember.get(from) ?? 0) < o.maxMovesPerMember);
     const start = (mv: PlacementMove, sm: StoreModel, countFrom: boolean): void => {
       moves.push(mv);
+      this.lastMoved.set(mv.store, now);
       sm.busy = true;
       involve(countFrom ? [mv.from, mv.to] : [mv.to]);
       this.applyToScores(scores, sm, mv);
@@ -313,6 +323,12 @@ export class PlacementDriver {
     return Math.max(mean * (1 + this.options.thresholdRatio), mean + floor);
   }
 
+  private mean(scores: Scores, d: Dim): number {
+    let sum = 0;
+    for (const x of scores.values()) sum += x[d];
+    return scores.size === 0 ? 0 : sum / scores.size;
+  }
+
   /** The mirror of the hot line: mean * (1 - ratio) or mean - floor, whichever is lower. */
   private coldLine(scores: Scores, d: Dim): number {
     let sum = 0;
@@ -365,18 +381,32 @@ export class PlacementDriver {
     room: (from: string, to: string) => boolean
   ): { move: PlacementMove; sm: StoreModel } | undefined {
     const higher = DIMS.slice(0, DIMS.indexOf(d));
-    const lines = new Map(higher.map((x) => [x, this.threshold(scores, x)] as const));
-    const floors = new Map(higher.map((x) => [x, this.coldLine(scores, x)] as const));
+    // Dead bands: a move may take the member it lands on only half way from the mean to the
+    // line (hot or cold) of its own dimension and of every more important one. The other half
+    // is hysteresis: noise around a line does not hand load back and forth, and a count move
+    // never undoes a load move (which only starts beyond the full line).
+    const band = new Map(
+      DIMS.map((x) => {
+        const mean = this.mean(scores, x);
+        return [
+          x,
+          {
+            hot: mean + (this.threshold(scores, x) - mean) / 2,
+            cold: mean - (mean - this.coldLine(scores, x)) / 2,
+          },
+        ] as const;
+      })
+    );
     const judge = (sm: StoreModel, mv: PlacementMove): number => {
       const dl = this.deltas(sm, mv);
       const a = scores.get(mv.from)!;
       const b = scores.get(mv.to)!;
-      // Never push a member over (or under) the line of a more important dimension, nor
-      // further beyond it.
       for (const x of higher) {
-        if (dl[x] > 0 && b[x] + dl[x] > lines.get(x)!) return 0;
-        if (dl[x] > 0 && a[x] - dl[x] < floors.get(x)!) return 0;
+        if (dl[x] > 0 && b[x] + dl[x] > band.get(x)!.hot) return 0;
+        if (dl[x] > 0 && a[x] - dl[x] < band.get(x)!.cold) return 0;
       }
+      if (side.from !== undefined && b[d] + dl[d] > band.get(d)!.hot) return 0;
+      if (side.to !== undefined && a[d] - dl[d] < band.get(d)!.cold) return 0;
       // Spread drops by 2*d*(a - b - d) when d moves from a to b.
       return 2 * dl[d] * (a[d] - b[d] - dl[d]);
     };
@@ -396,7 +426,7 @@ export class PlacementDriver {
     if (d !== 'replicas') {
       for (const sm of model.values()) {
         const from = sm.leader;
-        if (sm.busy || from === undefined || !sm.replicas.includes(from)) continue;
+        if (sm.busy || sm.cooling || from === undefined || !sm.replicas.includes(from)) continue;
         for (const to of sm.replicas) {
           if (to === from || !fits(from, to)) continue;
           consider(sm, { kind: 'transfer-leader', store: sm.rec.name, from, to, reason });
@@ -408,7 +438,7 @@ export class PlacementDriver {
     // Replica moves: only of a follower (a leader hands off first), and only while every
     // replica answers, so the group keeps its full quorum during the move.
     for (const sm of model.values()) {
-      if (sm.busy || !sm.replicas.every(available)) continue;
+      if (sm.busy || sm.cooling || !sm.replicas.every(available)) continue;
       for (const from of sm.replicas) {
         if (from === sm.leader) continue;
         for (const to of eligible) {

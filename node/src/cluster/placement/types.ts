@@ -88,6 +88,12 @@ export interface PlacementOptions {
   readonly memberDownTimeoutMs: number;
   /** A leadership transfer not done after this long is no longer counted in flight. */
   readonly transferTimeoutMs: number;
+  /**
+   * A store the driver moved (either kind) is not moved again for balance this long after:
+   * measurements wobble, and without a pause two dimensions can hand one store back and
+   * forth on noise. Repairs ignore it. Default 30 s.
+   */
+  readonly storeCooldownMs: number;
 }
 
 export const DEFAULT_PLACEMENT_OPTIONS: PlacementOptions = Object.freeze({
@@ -99,6 +105,7 @@ export const DEFAULT_PLACEMENT_OPTIONS: PlacementOptions = Object.freeze({
   maxMovesTotal: 4,
   memberDownTimeoutMs: 60_000,
   transferTimeoutMs: 10_000,
+  storeCooldownMs: 30_000,
 });
 
 /** One member's scores, for status: what the driver balances. */
