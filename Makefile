@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.install-stamp
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help deps proto build lint test test-unit test-raft fuzz-raft test-sim test-cluster test-k8s test-operator sim bench-raft bench-pubsub bench-data bench-store bench-operator run k8s-bin chart-render dev-cluster clean
+.PHONY: help deps proto build lint test test-unit test-raft fuzz-raft test-sim test-cluster test-k8s test-operator sim bench-raft bench-pubsub bench-data bench-store bench-rebalance bench-operator run k8s-bin chart-render dev-cluster clean
 
 help: ## show this help
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,7 +57,7 @@ bench-pubsub: build ## benchmark: pub/sub throughput and latency across real bro
 	node dist/bench/pubsub-bench.js $(ARGS)
 
 test-unit: deps ## run only the pure unit and scripted tests
-	npm test -- test/raft test/storage test/lincheck test/data test/pubsub test/store test/cluster-map test/replication test/client-store
+	npm test -- test/raft test/storage test/lincheck test/data test/pubsub test/store test/cluster-map test/placement test/replication test/client-store
 
 test-raft: deps ## run only the Raft library tests (paper sections, golden scripts, randomized)
 	npm test -- test/raft
@@ -77,6 +77,9 @@ bench-raft: build ## benchmark: 3-node Raft over in-memory transport with the on
 
 bench-store: build ## benchmark: 3-replica store on loopback (fsync on), put/get/put_unique ops/s and p50/p99/p99.9 vs etcd
 	node dist/bench/store-bench.js $(ARGS)
+
+bench-rebalance: build ## benchmark: a new peer joins a loaded 4-peer cluster: time to take its share, moves/min, snapshot rate vs throttle, writers' p99 during moves vs before
+	node dist/bench/rebalance-bench.js $(ARGS)
 
 bench-data: build ## benchmark: binary codec encode/decode/validate of a conn-log vector
 	node dist/bench/data-bench.js $(ARGS)

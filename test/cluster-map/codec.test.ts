@@ -37,6 +37,8 @@ const EVERY_KIND: MetaCommand[] = [
   { kind: 'store-gone', name: 'conn' },
   { kind: 'set-replicas', name: 'conn', replicas: ['a', 'b'], learners: ['c'] },
   { kind: 'set-meta-voters', ids: ['a', 'b', 'c'] },
+  { kind: 'set-preferred-leader', name: 'conn', leader: 'b' },
+  { kind: 'set-preferred-leader', name: 'conn', leader: '' },
 ];
 
 describe('meta command codec', () => {

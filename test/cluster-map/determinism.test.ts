@@ -102,6 +102,7 @@ describe('cluster map - determinism', () => {
       'store-gone',
       'set-replicas',
       'set-meta-voters',
+      'set-preferred-leader',
     ];
     for (const k of kinds) {
       const seen = {

@@ -91,7 +91,22 @@ export function randomCommand(rng: Prng, map: ClusterMap): MetaCommand {
         ? { kind: 'set-replicas', name: store, replicas: [...s.replicas], learners: added }
         : { kind: 'set-replicas', name: store, replicas: want, learners: [] };
     }
-    case 7:
+    case 7: {
+      if (rng.chance(0.5)) {
+        // A leadership preference: usually one of the replicas, sometimes not (refused), or
+        // cleared.
+        const s = map.store(store);
+        const leader =
+          s !== undefined && rng.chance(0.7)
+            ? rng.pick(s.replicas)
+            : rng.chance(0.3)
+              ? ''
+              : rng.pick(IDS);
+        return { kind: 'set-preferred-leader', name: store, leader };
+      }
+      const n = rng.pick([1, 2, 3, 5]);
+      return { kind: 'set-meta-voters', ids: subset(rng, rng.chance(0.8) ? active : IDS, n) };
+    }
     case 8: {
       const n = rng.pick([1, 2, 3, 5]);
       return { kind: 'set-meta-voters', ids: subset(rng, rng.chance(0.8) ? active : IDS, n) };

@@ -65,7 +65,13 @@ function asArgument<T>(f: () => T): T {
 type Handler<Req, Res> = (req: Req, md: grpc.Metadata) => Promise<Res>;
 
 /** Admin calls that only read; the others change the cluster and need the admin token. */
-const READ_ONLY = new Set(['ClusterMap', 'GetDrainStatus', 'GroupStatus']);
+const READ_ONLY = new Set([
+  'ClusterMap',
+  'GetDrainStatus',
+  'GroupStatus',
+  'LoadReport',
+  'PlacementStatus',
+]);
 
 /** Checks `authorization: Bearer <token>` in constant time; throws UNAUTHENTICATED. */
 function checkToken(token: string, md: grpc.Metadata, method: string): void {
@@ -240,6 +246,12 @@ export class AdminService {
         await this.cluster.replicaHost.snapshotNow(g);
         return groupToWire(this.cluster.replicaHost.status(g));
       }),
+      LoadReport: wrap('LoadReport', async () => this.cluster.placement.loadReport()),
+      PlacementStatus: wrap('PlacementStatus', (r: object, md) =>
+        this.onMetaLeader('PlacementStatus', r, md, async () =>
+          this.cluster.placement.placementStatus()
+        )
+      ),
       GroupStatus: wrap('GroupStatus', async (r: { group: string }) => {
         if (r.group !== '') this.localGroup(r.group);
         return {

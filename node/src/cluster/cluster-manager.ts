@@ -15,7 +15,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import type { Registry } from 'prom-client';
 import type { Logger, NodeConfig } from '../config/index.js';
+import type { GroupStatusResponse__Output } from '../gen/broker/v1/GroupStatusResponse.js';
 import type { ConfChangeSingle } from '../raft/index.js';
 import {
   EntryTooLargeError,
@@ -45,6 +47,7 @@ import {
 } from './map/index.js';
 import { MetaMachine } from './meta-machine.js';
 import { PeerCalls, unary } from './peer-calls.js';
+import { PlacementRunner } from './placement-runner.js';
 import { StoreMachine } from './store-machine.js';
 
 export const META_GROUP = 'meta';
@@ -54,6 +57,10 @@ const DISCOVER_TIMEOUT_MS = 2_000;
 const PROMOTE_LAG = 100;
 /** Expired keys removed per expire entry. */
 const EXPIRE_BATCH = 1000;
+/** A leadership transfer towards the map's preferred leader is asked again after this. */
+const PREFERRED_RETRY_MS = 2_000;
+/** How often a replica the map no longer wants, and that hears no leader, is checked. */
+const ORPHAN_CHECK_MS = 2_000;
 
 export type ClusterPhase = 'starting' | 'discovering' | 'joining' | 'running' | 'stopped';
 
@@ -68,6 +75,8 @@ export interface ClusterDeps {
   readonly observer?: ReplicationObserver;
   /** Publishes store events on the mesh (called on the group leader only). */
   readonly publishEvents: (store: string, events: readonly StoreEvent[]) => void;
+  /** The node's metrics: load and placement metrics are added, routed events read. */
+  readonly registry?: Registry;
 }
 
 /** The store a group id belongs to (`s-NAME-CREATEDINDEX`, see the cluster map), if any. */
@@ -91,10 +100,41 @@ export class ClusterManager {
   private reconcileAgain = false;
   private stopped = false;
   private lastError = '';
+  /** Load measurement and, on the meta leader, the placement driver. */
+  readonly placement: PlacementRunner;
+  /** When a transfer to the map's preferred leader was last asked for, per group. */
+  private readonly preferredAskedAt = new Map<string, number>();
+  /**
+   * Local replicas the map no longer wants that still count themselves in their group's
+   * configuration and hear no leader (a member that was down while its replicas were
+   * re-created elsewhere): each is destroyed once a leader of the group says it is not in
+   * the configuration.
+   */
+  private readonly orphans = new Set<string>();
+  private orphanCheckAt = 0;
+  private orphanChecking = false;
 
   constructor(private readonly deps: ClusterDeps) {
     const c = deps.config;
     this.calls = new PeerCalls(c.id, c.clusterSecret, deps.channelCredentials);
+    this.placement = new PlacementRunner(
+      {
+        id: c.id,
+        generation: () => this.generation,
+        map: () => this.map,
+        calls: this.calls,
+        isLeader: (g) => this.isLeader(g),
+        groupStatus: (w) => this.groupStatus(w),
+        proposeMeta: (cmd) => this.proposeMeta(cmd),
+        running: () => this.phase === 'running' && this.map.state.clusterId !== '',
+      },
+      {
+        config: c.store.placement,
+        log: deps.log,
+        dataDir: c.dataDir ?? '.',
+        ...(deps.registry !== undefined ? { registry: deps.registry } : {}),
+      }
+    );
     this.faults =
       c.store.faultFile !== undefined ? new FaultFile(c.store.faultFile, deps.log) : undefined;
     this.meta.onChange(() => this.kick());
@@ -168,6 +208,7 @@ export class ClusterManager {
     }
     this.timer = setInterval(() => this.kick(), RECONCILE_MS);
     this.timer.unref();
+    this.placement.start();
   }
 
   async stop(): Promise<void> {
@@ -175,6 +216,7 @@ export class ClusterManager {
     this.stopped = true;
     this.phase = 'stopped';
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.placement.stop();
     this.faults?.close();
     await this.host?.close();
     this.calls.close();
@@ -360,6 +402,14 @@ export class ClusterManager {
   }
 
   private async reconcile(): Promise<void> {
+    if (!this.orphanChecking && this.orphans.size > 0) {
+      this.orphanChecking = true;
+      void this.checkOrphans()
+        .catch(() => undefined)
+        .finally(() => {
+          this.orphanChecking = false;
+        });
+    }
     try {
       if (this.isLeader(META_GROUP)) await this.metaLeaderDuties();
       this.openAndCloseReplicas();
@@ -493,25 +543,116 @@ export class ClusterManager {
       const rec = this.map.store(name);
       const s = rec !== undefined && rec.group === g ? rec : undefined;
       const wanted = s !== undefined && !s.deleting && s.replicas.includes(this.id);
-      if (wanted) continue;
+      if (wanted) {
+        this.orphans.delete(g);
+        continue;
+      }
       if (this.map.state.clusterId === '') continue; // map not known yet: keep everything
       const st = h.status(g);
       const inConf = st.voters.includes(this.selfReplica) || st.learners.includes(this.selfReplica);
       if (s === undefined || s.deleting || !inConf) {
-        this.stores.delete(g);
-        void h.closeGroup(g, { destroy: true });
-        this.deps.log.log('info', 'replica removed', { group: g });
+        this.orphans.delete(g);
+        this.destroyReplica(g);
+      } else if (st.leader === undefined || st.leader === '') this.orphans.add(g);
+      else this.orphans.delete(g);
+    }
+    for (const g of [...this.orphans]) if (!h.hasGroup(g)) this.orphans.delete(g);
+  }
+
+  private destroyReplica(g: string): void {
+    this.stores.delete(g);
+    this.preferredAskedAt.delete(g);
+    void this.replicaHost.closeGroup(g, { destroy: true });
+    this.deps.log.log('info', 'replica removed', { group: g });
+  }
+
+  /**
+   * An unwanted replica that still lists itself and hears no leader was cut out of its group
+   * while this member was away: the group's leader never talks to it again, so it would wait
+   * forever. It is destroyed once a replica the map names answers as the group's leader with
+   * a configuration without it, never on silence alone (a leader still counting it may just
+   * be unreachable).
+   */
+  private async checkOrphans(): Promise<void> {
+    if (this.orphans.size === 0) return;
+    const now = Date.now();
+    if (now < this.orphanCheckAt) return;
+    this.orphanCheckAt = now + ORPHAN_CHECK_MS;
+    for (const g of [...this.orphans]) {
+      const s = this.map.store(storeNameOf(g) ?? '');
+      if (s === undefined || s.group !== g) continue;
+      for (const id of s.replicas) {
+        const address = id === this.id ? undefined : this.addressOf(id);
+        if (address === undefined) continue;
+        let res: GroupStatusResponse__Output;
+        try {
+          const client = this.calls.admin(address);
+          res = (await unary(
+            client.GroupStatus,
+            client,
+            { group: g },
+            this.calls.forwardMetadata(),
+            ORPHAN_CHECK_MS
+          )) as GroupStatusResponse__Output;
+        } catch {
+          continue;
+        }
+        const st = res.groups.find((x) => x.group === g);
+        if (st === undefined || st.role !== 'leader') continue;
+        if (!st.voters.includes(this.selfReplica) && !st.learners.includes(this.selfReplica)) {
+          this.orphans.delete(g);
+          if (this.host?.hasGroup(g) === true && !this.wants(g)) {
+            this.deps.log.log('info', 'replica left behind while away: its group moved on', {
+              group: g,
+              leader: id,
+            });
+            this.destroyReplica(g);
+          }
+        }
+        break;
       }
     }
   }
 
+  /** Whether the map gives this member a replica of group `g`. */
+  private wants(g: string): boolean {
+    const s = this.map.store(storeNameOf(g) ?? '');
+    return s !== undefined && s.group === g && !s.deleting && s.replicas.includes(this.id);
+  }
+
   private async storeLeaderDuties(s: StoreRecord): Promise<void> {
     const g = s.group;
-    await this.reconcileGroupMembers(g, this.storeDesired(s));
+    const desired = this.storeDesired(s);
+    await this.reconcileGroupMembers(g, desired);
     await this.expire(g);
     // A draining member gives its leadership away.
     const me = this.map.member(this.id);
     if (me !== undefined && me.state === 'draining') this.handOff(g);
+    else this.towardsPreferredLeader(s, desired.voters);
+  }
+
+  /**
+   * The placement driver's choice of leader (set-preferred-leader): handed over once the
+   * group's configuration is what the map asks and the target is a caught-up voter; asked
+   * again every PREFERRED_RETRY_MS while it has not happened.
+   */
+  private towardsPreferredLeader(s: StoreRecord, wantVoters: readonly string[]): void {
+    const pref = s.preferredLeader;
+    if (pref === undefined || pref === this.id) return;
+    const m = this.map.member(pref);
+    if (m === undefined || m.state !== 'active') return;
+    const target = replicaId(m.id, m.generation);
+    const h = this.replicaHost;
+    const st = h.status(s.group);
+    if (st.learners.length > 0 || !sameSet(st.voters, wantVoters) || !st.voters.includes(target))
+      return;
+    const f = st.followers.find((x) => x.id === target);
+    if (f === undefined || f.lag > PROMOTE_LAG) return;
+    const now = Date.now();
+    if (now - (this.preferredAskedAt.get(s.group) ?? 0) < PREFERRED_RETRY_MS) return;
+    this.preferredAskedAt.set(s.group, now);
+    this.deps.log.log('info', 'leadership to the preferred leader', { group: s.group, to: pref });
+    h.transferLeadership(s.group, target);
   }
 
   /** Moves leadership to the most caught-up other voter. */

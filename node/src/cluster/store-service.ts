@@ -123,7 +123,8 @@ export class StoreService {
       if (id === this.cluster.id) id = undefined;
     } else {
       const s = this.cluster.map.store(store);
-      id = s?.replicas.find((r) => r !== this.cluster.id);
+      // The placement driver's preferred leader is where leadership goes once it can.
+      id = s?.preferredLeader ?? s?.replicas.find((r) => r !== this.cluster.id);
     }
     const address = id !== undefined ? this.cluster.addressOf(id) : undefined;
     if (id === undefined || address === undefined)
@@ -152,6 +153,7 @@ export class StoreService {
         nowUnixNs: BigInt(Date.now()) * 1_000_000n,
         ops,
       });
+      this.cluster.placement.recordWrite(group, bytes.length);
       const { index, outcome } = await this.proposeStore(group, bytes, timeoutMs);
       if (!outcome.ok) throw storeError(outcome.error);
       return { index: String(index), results: resultsToWire(outcome.results) };
@@ -211,6 +213,7 @@ export class StoreService {
           throw mapHostError(e);
         }
       }
+      this.cluster.placement.recordRead(group, queries.length);
       return {
         index: String(Math.max(index, local.appliedIndex)),
         results: queries.map((q) => this.answer(req.store, q)),

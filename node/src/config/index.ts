@@ -18,4 +18,9 @@ export {
   parsePeers,
 } from './node-config.js';
 export { type Logger, type LogLevel, jsonLogger, SILENT_LOGGER } from './logger.js';
-export { type StoreConfig, STORE_FLAGS, loadStoreConfig } from './store-config.js';
+export {
+  type StoreConfig,
+  type PlacementConfig,
+  STORE_FLAGS,
+  loadStoreConfig,
+} from './store-config.js';

@@ -29,6 +29,26 @@ export interface StoreConfig {
   readonly faultFile: string | undefined;
   /** When set, admin calls that change the cluster need `authorization: Bearer <token>`. */
   readonly adminToken: string | undefined;
+  readonly placement: PlacementConfig;
+}
+
+/** The placement driver's flags (docs/rebalancing.md). */
+export interface PlacementConfig {
+  /** Whether the meta leader moves leaderships and replicas; load is measured either way. */
+  readonly enabled: boolean;
+  /** One measurement (and one driver decision) every this many ms. */
+  readonly intervalMs: number;
+  /** A member is hot above mean * (1 + percent/100) ... */
+  readonly thresholdPercent: number;
+  /** ... and above mean + this many load units (operations per second). */
+  readonly loadFloor: number;
+  /** ... or, for leader and replica counts, mean + this many. */
+  readonly countFloor: number;
+  readonly hotMeasurements: number;
+  readonly maxMovesPerMember: number;
+  readonly maxMoves: number;
+  /** A member not answering this long has its replicas re-created on the others. */
+  readonly memberDownTimeoutMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -158,6 +178,77 @@ export const STORE_FLAGS: readonly Omit<FlagSpec, 'env'>[] = [
     kind: 'string',
     help: 'file with a token (at least 16 characters) that admin calls changing the cluster must present',
   },
+  // ---- the placement driver (docs/rebalancing.md) ----
+  {
+    name: 'placement',
+    kind: 'bool',
+    default: 'false',
+    help: 'let the meta leader balance leaderships and replicas by measured load and re-create the replicas of members that stay down',
+  },
+  {
+    name: 'placement-interval-ms',
+    kind: 'int',
+    min: 100,
+    max: 600_000,
+    default: '1000',
+    help: 'one load measurement (and one placement decision) every this many ms',
+  },
+  {
+    name: 'placement-threshold-percent',
+    kind: 'int',
+    min: 1,
+    max: 1000,
+    default: '10',
+    help: 'a member more than this percent above the mean (and above the floor) is hot',
+  },
+  {
+    name: 'placement-load-floor',
+    kind: 'int',
+    min: 0,
+    max: 100_000_000,
+    default: '50',
+    help: 'a member must also be this many load units (operations/s) above the mean to be hot',
+  },
+  {
+    name: 'placement-count-floor',
+    kind: 'int',
+    min: 0,
+    max: 100_000,
+    default: '1',
+    help: 'for leader and replica counts: a member must be more than this many above the mean',
+  },
+  {
+    name: 'placement-hot-measurements',
+    kind: 'int',
+    min: 1,
+    max: 1000,
+    default: '3',
+    help: 'consecutive hot measurements before the driver moves anything off a member',
+  },
+  {
+    name: 'placement-max-moves-per-member',
+    kind: 'int',
+    min: 1,
+    max: 1000,
+    default: '2',
+    help: 'moves in flight involving one member (as source or target)',
+  },
+  {
+    name: 'placement-max-moves',
+    kind: 'int',
+    min: 1,
+    max: 10_000,
+    default: '4',
+    help: 'moves in flight in the whole cluster',
+  },
+  {
+    name: 'member-down-timeout-ms',
+    kind: 'int',
+    min: 1000,
+    max: 86_400_000,
+    default: '60000',
+    help: 'with --placement: a member unreachable this long has its replicas re-created on the others',
+  },
   {
     name: 'fault-file',
     kind: 'string',
@@ -220,5 +311,16 @@ export function loadStoreConfig(v: FlagValues, peerCount: number): StoreConfig {
     maxPendingProposals: num(v, 'max-pending-proposals'),
     faultFile: typeof faultFile === 'string' ? faultFile : undefined,
     adminToken,
+    placement: {
+      enabled: v.get('placement') === true,
+      intervalMs: num(v, 'placement-interval-ms'),
+      thresholdPercent: num(v, 'placement-threshold-percent'),
+      loadFloor: num(v, 'placement-load-floor'),
+      countFloor: num(v, 'placement-count-floor'),
+      hotMeasurements: num(v, 'placement-hot-measurements'),
+      maxMovesPerMember: num(v, 'placement-max-moves-per-member'),
+      maxMoves: num(v, 'placement-max-moves'),
+      memberDownTimeoutMs: num(v, 'member-down-timeout-ms'),
+    },
   };
 }

@@ -10,11 +10,18 @@ import type { CreateStoreRequest as _broker_v1_CreateStoreRequest, CreateStoreRe
 import type { DeleteStoreRequest as _broker_v1_DeleteStoreRequest, DeleteStoreRequest__Output as _broker_v1_DeleteStoreRequest__Output } from './broker/v1/DeleteStoreRequest.js';
 import type { DrainStatus as _broker_v1_DrainStatus, DrainStatus__Output as _broker_v1_DrainStatus__Output } from './broker/v1/DrainStatus.js';
 import type { FollowerProgress as _broker_v1_FollowerProgress, FollowerProgress__Output as _broker_v1_FollowerProgress__Output } from './broker/v1/FollowerProgress.js';
+import type { GroupLoadReport as _broker_v1_GroupLoadReport, GroupLoadReport__Output as _broker_v1_GroupLoadReport__Output } from './broker/v1/GroupLoadReport.js';
 import type { GroupRequest as _broker_v1_GroupRequest, GroupRequest__Output as _broker_v1_GroupRequest__Output } from './broker/v1/GroupRequest.js';
 import type { GroupStatus as _broker_v1_GroupStatus, GroupStatus__Output as _broker_v1_GroupStatus__Output } from './broker/v1/GroupStatus.js';
 import type { GroupStatusResponse as _broker_v1_GroupStatusResponse, GroupStatusResponse__Output as _broker_v1_GroupStatusResponse__Output } from './broker/v1/GroupStatusResponse.js';
+import type { LoadReport as _broker_v1_LoadReport, LoadReport__Output as _broker_v1_LoadReport__Output } from './broker/v1/LoadReport.js';
+import type { LoadReportRequest as _broker_v1_LoadReportRequest, LoadReportRequest__Output as _broker_v1_LoadReportRequest__Output } from './broker/v1/LoadReportRequest.js';
 import type { Member as _broker_v1_Member, Member__Output as _broker_v1_Member__Output } from './broker/v1/Member.js';
+import type { MemberPlacement as _broker_v1_MemberPlacement, MemberPlacement__Output as _broker_v1_MemberPlacement__Output } from './broker/v1/MemberPlacement.js';
 import type { MemberRequest as _broker_v1_MemberRequest, MemberRequest__Output as _broker_v1_MemberRequest__Output } from './broker/v1/MemberRequest.js';
+import type { PlacementMoveRecord as _broker_v1_PlacementMoveRecord, PlacementMoveRecord__Output as _broker_v1_PlacementMoveRecord__Output } from './broker/v1/PlacementMoveRecord.js';
+import type { PlacementStatus as _broker_v1_PlacementStatus, PlacementStatus__Output as _broker_v1_PlacementStatus__Output } from './broker/v1/PlacementStatus.js';
+import type { PlacementStatusRequest as _broker_v1_PlacementStatusRequest, PlacementStatusRequest__Output as _broker_v1_PlacementStatusRequest__Output } from './broker/v1/PlacementStatusRequest.js';
 import type { RemoveMemberRequest as _broker_v1_RemoveMemberRequest, RemoveMemberRequest__Output as _broker_v1_RemoveMemberRequest__Output } from './broker/v1/RemoveMemberRequest.js';
 import type { StoreMap as _broker_v1_StoreMap, StoreMap__Output as _broker_v1_StoreMap__Output } from './broker/v1/StoreMap.js';
 import type { StoreOptions as _broker_v1_StoreOptions, StoreOptions__Output as _broker_v1_StoreOptions__Output } from './broker/v1/StoreOptions.js';
@@ -35,12 +42,19 @@ export interface ProtoGrpcType {
       DeleteStoreRequest: MessageTypeDefinition<_broker_v1_DeleteStoreRequest, _broker_v1_DeleteStoreRequest__Output>
       DrainStatus: MessageTypeDefinition<_broker_v1_DrainStatus, _broker_v1_DrainStatus__Output>
       FollowerProgress: MessageTypeDefinition<_broker_v1_FollowerProgress, _broker_v1_FollowerProgress__Output>
+      GroupLoadReport: MessageTypeDefinition<_broker_v1_GroupLoadReport, _broker_v1_GroupLoadReport__Output>
       GroupRequest: MessageTypeDefinition<_broker_v1_GroupRequest, _broker_v1_GroupRequest__Output>
       GroupStatus: MessageTypeDefinition<_broker_v1_GroupStatus, _broker_v1_GroupStatus__Output>
       GroupStatusResponse: MessageTypeDefinition<_broker_v1_GroupStatusResponse, _broker_v1_GroupStatusResponse__Output>
+      LoadReport: MessageTypeDefinition<_broker_v1_LoadReport, _broker_v1_LoadReport__Output>
+      LoadReportRequest: MessageTypeDefinition<_broker_v1_LoadReportRequest, _broker_v1_LoadReportRequest__Output>
       Member: MessageTypeDefinition<_broker_v1_Member, _broker_v1_Member__Output>
+      MemberPlacement: MessageTypeDefinition<_broker_v1_MemberPlacement, _broker_v1_MemberPlacement__Output>
       MemberRequest: MessageTypeDefinition<_broker_v1_MemberRequest, _broker_v1_MemberRequest__Output>
       MemberState: EnumTypeDefinition
+      PlacementMoveRecord: MessageTypeDefinition<_broker_v1_PlacementMoveRecord, _broker_v1_PlacementMoveRecord__Output>
+      PlacementStatus: MessageTypeDefinition<_broker_v1_PlacementStatus, _broker_v1_PlacementStatus__Output>
+      PlacementStatusRequest: MessageTypeDefinition<_broker_v1_PlacementStatusRequest, _broker_v1_PlacementStatusRequest__Output>
       RemoveMemberRequest: MessageTypeDefinition<_broker_v1_RemoveMemberRequest, _broker_v1_RemoveMemberRequest__Output>
       StoreMap: MessageTypeDefinition<_broker_v1_StoreMap, _broker_v1_StoreMap__Output>
       StoreOptions: MessageTypeDefinition<_broker_v1_StoreOptions, _broker_v1_StoreOptions__Output>

@@ -164,6 +164,7 @@ export class BrokerNode {
         advertise: () =>
           formatHostPort(this.bound !== undefined ? this.bound.grpc : this.config.listen),
         publishEvents: (store, events) => this.publishStoreEvents(store, events),
+        registry: this.metrics.registry,
       });
       this.cluster = clusterRef = cluster;
       // The mesh links to members that joined later, from the map (transport/peer-set.ts).

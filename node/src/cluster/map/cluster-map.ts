@@ -161,6 +161,8 @@ export class ClusterMap {
       case 'set-meta-voters':
         this.setMetaVoters(c);
         return undefined;
+      case 'set-preferred-leader':
+        return this.setPreferredLeader(c);
     }
   }
 
@@ -373,7 +375,34 @@ export class ClusterMap {
           `${where}: ${id} is ${m.state}; a new learner must be joining or active`
         );
     }
-    const s = frozenStore({ ...old, replicas: c.replicas, learners: c.learners });
+    const { preferredLeader, ...rest } = old;
+    // A preference for a member that no longer holds a voting replica is void.
+    const keep = preferredLeader !== undefined && c.replicas.includes(preferredLeader);
+    const s = frozenStore({
+      ...rest,
+      replicas: c.replicas,
+      learners: c.learners,
+      ...(keep ? { preferredLeader } : {}),
+    });
+    this.stores.set(c.name, s);
+    return s;
+  }
+
+  private setPreferredLeader(c: Cmd<'set-preferred-leader'>): StoreRecord {
+    const old = this.existingStore(c.name, 'set-preferred-leader');
+    if (old.deleting)
+      throw new MetaPreconditionError(`set-preferred-leader: store ${c.name} is being deleted`);
+    const { preferredLeader: _old, ...rest } = old;
+    if (c.leader === '') {
+      const s = frozenStore(rest);
+      this.stores.set(c.name, s);
+      return s;
+    }
+    if (!old.replicas.includes(c.leader))
+      throw new MetaPreconditionError(
+        `set-preferred-leader ${c.name}: ${c.leader} holds no voting replica (replicas: ${list(old.replicas)})`
+      );
+    const s = frozenStore({ ...rest, preferredLeader: c.leader });
     this.stores.set(c.name, s);
     return s;
   }

@@ -37,6 +37,7 @@ const FIELDS: Record<MetaCommandKind, readonly string[]> = {
   'store-gone': ['name'],
   'set-replicas': ['name', 'replicas', 'learners'],
   'set-meta-voters': ['ids'],
+  'set-preferred-leader': ['name', 'leader'],
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -171,6 +172,10 @@ export function parseMetaCommand(u: unknown): MetaCommand {
       const both = learners.find((l) => voters.has(l));
       if (both !== undefined) throw bad(`${f('learners')}: ${both} is also in replicas`);
       return { kind: k, name: checkStoreName(u['name'], f('name')), replicas, learners };
+    }
+    case 'set-preferred-leader': {
+      const leader = u['leader'] === '' ? '' : checkMemberId(u['leader'], f('leader'));
+      return { kind: k, name: checkStoreName(u['name'], f('name')), leader };
     }
     case 'set-meta-voters': {
       const ids = idList(u['ids'], f('ids'));

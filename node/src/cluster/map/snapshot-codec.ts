@@ -35,9 +35,14 @@ function fail(message: string): never {
   throw new InvalidMetaCommandError(message);
 }
 
-function exactly(o: unknown, keys: readonly string[], where: string): Record<string, unknown> {
+function exactly(
+  o: unknown,
+  keys: readonly string[],
+  where: string,
+  optional: readonly string[] = []
+): Record<string, unknown> {
   if (!isObject(o)) fail(`${where}: expected an object`);
-  const allowed = new Set(keys);
+  const allowed = new Set([...keys, ...optional]);
   for (const k of Object.keys(o)) {
     if (!allowed.has(k)) fail(`${where}: unknown field ${JSON.stringify(k.slice(0, 64))}`);
   }
@@ -109,7 +114,8 @@ function parseStore(
   index: number,
   members: ReadonlyMap<string, MemberRecord>
 ): StoreRecord {
-  const o = exactly(u, STORE_KEYS, where);
+  // preferredLeader is written only when set, so maps without one keep their old bytes.
+  const o = exactly(u, STORE_KEYS, where, ['preferredLeader']);
   const opts = exactly(o['options'], ['maxKeys', 'maxBytes'], `${where}.options`);
   const s: StoreRecord = {
     name: checkStoreName(o['name'], `${where}.name`),
@@ -124,7 +130,12 @@ function parseStore(
     createdIndex: checkCount(o['createdIndex'], `${where}.createdIndex`, 1),
     initialReplicas: replicaIds(o['initialReplicas'], `${where}.initialReplicas`),
     deleting: bool(o['deleting'], `${where}.deleting`),
+    ...(o['preferredLeader'] !== undefined
+      ? { preferredLeader: checkMemberId(o['preferredLeader'], `${where}.preferredLeader`) }
+      : {}),
   };
+  if (s.preferredLeader !== undefined && !s.replicas.includes(s.preferredLeader))
+    fail(`${where}.preferredLeader: ${s.preferredLeader} is not one of its replicas`);
   if (s.createdIndex > index)
     fail(`${where}.createdIndex: ${s.createdIndex} is after the map's index ${index}`);
   if (s.group !== storeGroupId(s.name, s.createdIndex))
@@ -170,6 +181,7 @@ export function encodeClusterMapState(state: ClusterMapState): Uint8Array {
         createdIndex: s.createdIndex,
         initialReplicas: s.initialReplicas,
         deleting: s.deleting,
+        ...(s.preferredLeader !== undefined ? { preferredLeader: s.preferredLeader } : {}),
       })),
     })
   );

@@ -68,6 +68,12 @@ export interface StoreRecord {
   readonly initialReplicas: readonly string[];
   /** Set by delete-store; the record goes when store-gone is applied. */
   readonly deleting: boolean;
+  /**
+   * The member the placement driver wants as the group's leader (set-preferred-leader); the
+   * group's leader hands leadership to it once it is a caught-up voter. Absent = no
+   * preference. Always one of `replicas`: set-replicas drops a preference it leaves out.
+   */
+  readonly preferredLeader?: string;
 }
 
 export interface ClusterMapState {
@@ -124,7 +130,9 @@ export type MetaCommand =
       readonly replicas: readonly string[];
       readonly learners: readonly string[];
     }
-  | { readonly kind: 'set-meta-voters'; readonly ids: readonly string[] };
+  | { readonly kind: 'set-meta-voters'; readonly ids: readonly string[] }
+  /** `leader` '' clears the preference. */
+  | { readonly kind: 'set-preferred-leader'; readonly name: string; readonly leader: string };
 
 export type MetaCommandKind = MetaCommand['kind'];
 

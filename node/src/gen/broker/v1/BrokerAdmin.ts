@@ -11,7 +11,11 @@ import type { DrainStatus as _broker_v1_DrainStatus, DrainStatus__Output as _bro
 import type { GroupRequest as _broker_v1_GroupRequest, GroupRequest__Output as _broker_v1_GroupRequest__Output } from '../../broker/v1/GroupRequest.js';
 import type { GroupStatus as _broker_v1_GroupStatus, GroupStatus__Output as _broker_v1_GroupStatus__Output } from '../../broker/v1/GroupStatus.js';
 import type { GroupStatusResponse as _broker_v1_GroupStatusResponse, GroupStatusResponse__Output as _broker_v1_GroupStatusResponse__Output } from '../../broker/v1/GroupStatusResponse.js';
+import type { LoadReport as _broker_v1_LoadReport, LoadReport__Output as _broker_v1_LoadReport__Output } from '../../broker/v1/LoadReport.js';
+import type { LoadReportRequest as _broker_v1_LoadReportRequest, LoadReportRequest__Output as _broker_v1_LoadReportRequest__Output } from '../../broker/v1/LoadReportRequest.js';
 import type { MemberRequest as _broker_v1_MemberRequest, MemberRequest__Output as _broker_v1_MemberRequest__Output } from '../../broker/v1/MemberRequest.js';
+import type { PlacementStatus as _broker_v1_PlacementStatus, PlacementStatus__Output as _broker_v1_PlacementStatus__Output } from '../../broker/v1/PlacementStatus.js';
+import type { PlacementStatusRequest as _broker_v1_PlacementStatusRequest, PlacementStatusRequest__Output as _broker_v1_PlacementStatusRequest__Output } from '../../broker/v1/PlacementStatusRequest.js';
 import type { RemoveMemberRequest as _broker_v1_RemoveMemberRequest, RemoveMemberRequest__Output as _broker_v1_RemoveMemberRequest__Output } from '../../broker/v1/RemoveMemberRequest.js';
 import type { StoreMap as _broker_v1_StoreMap, StoreMap__Output as _broker_v1_StoreMap__Output } from '../../broker/v1/StoreMap.js';
 import type { TransferLeadershipRequest as _broker_v1_TransferLeadershipRequest, TransferLeadershipRequest__Output as _broker_v1_TransferLeadershipRequest__Output } from '../../broker/v1/TransferLeadershipRequest.js';
@@ -89,6 +93,24 @@ export interface BrokerAdminClient extends grpc.Client {
   groupStatus(argument: _broker_v1_GroupRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_broker_v1_GroupStatusResponse__Output>): grpc.ClientUnaryCall;
   groupStatus(argument: _broker_v1_GroupRequest, callback: grpc.requestCallback<_broker_v1_GroupStatusResponse__Output>): grpc.ClientUnaryCall;
   
+  LoadReport(argument: _broker_v1_LoadReportRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_broker_v1_LoadReport__Output>): grpc.ClientUnaryCall;
+  LoadReport(argument: _broker_v1_LoadReportRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_broker_v1_LoadReport__Output>): grpc.ClientUnaryCall;
+  LoadReport(argument: _broker_v1_LoadReportRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_broker_v1_LoadReport__Output>): grpc.ClientUnaryCall;
+  LoadReport(argument: _broker_v1_LoadReportRequest, callback: grpc.requestCallback<_broker_v1_LoadReport__Output>): grpc.ClientUnaryCall;
+  loadReport(argument: _broker_v1_LoadReportRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_broker_v1_LoadReport__Output>): grpc.ClientUnaryCall;
+  loadReport(argument: _broker_v1_LoadReportRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_broker_v1_LoadReport__Output>): grpc.ClientUnaryCall;
+  loadReport(argument: _broker_v1_LoadReportRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_broker_v1_LoadReport__Output>): grpc.ClientUnaryCall;
+  loadReport(argument: _broker_v1_LoadReportRequest, callback: grpc.requestCallback<_broker_v1_LoadReport__Output>): grpc.ClientUnaryCall;
+  
+  PlacementStatus(argument: _broker_v1_PlacementStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_broker_v1_PlacementStatus__Output>): grpc.ClientUnaryCall;
+  PlacementStatus(argument: _broker_v1_PlacementStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_broker_v1_PlacementStatus__Output>): grpc.ClientUnaryCall;
+  PlacementStatus(argument: _broker_v1_PlacementStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_broker_v1_PlacementStatus__Output>): grpc.ClientUnaryCall;
+  PlacementStatus(argument: _broker_v1_PlacementStatusRequest, callback: grpc.requestCallback<_broker_v1_PlacementStatus__Output>): grpc.ClientUnaryCall;
+  placementStatus(argument: _broker_v1_PlacementStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_broker_v1_PlacementStatus__Output>): grpc.ClientUnaryCall;
+  placementStatus(argument: _broker_v1_PlacementStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_broker_v1_PlacementStatus__Output>): grpc.ClientUnaryCall;
+  placementStatus(argument: _broker_v1_PlacementStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_broker_v1_PlacementStatus__Output>): grpc.ClientUnaryCall;
+  placementStatus(argument: _broker_v1_PlacementStatusRequest, callback: grpc.requestCallback<_broker_v1_PlacementStatus__Output>): grpc.ClientUnaryCall;
+  
   PromoteMember(argument: _broker_v1_MemberRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_broker_v1_ClusterMapResponse__Output>): grpc.ClientUnaryCall;
   PromoteMember(argument: _broker_v1_MemberRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_broker_v1_ClusterMapResponse__Output>): grpc.ClientUnaryCall;
   PromoteMember(argument: _broker_v1_MemberRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_broker_v1_ClusterMapResponse__Output>): grpc.ClientUnaryCall;
@@ -135,6 +157,10 @@ export interface BrokerAdminHandlers extends grpc.UntypedServiceImplementation {
   
   GroupStatus: grpc.handleUnaryCall<_broker_v1_GroupRequest__Output, _broker_v1_GroupStatusResponse>;
   
+  LoadReport: grpc.handleUnaryCall<_broker_v1_LoadReportRequest__Output, _broker_v1_LoadReport>;
+  
+  PlacementStatus: grpc.handleUnaryCall<_broker_v1_PlacementStatusRequest__Output, _broker_v1_PlacementStatus>;
+  
   PromoteMember: grpc.handleUnaryCall<_broker_v1_MemberRequest__Output, _broker_v1_ClusterMapResponse>;
   
   RemoveMember: grpc.handleUnaryCall<_broker_v1_RemoveMemberRequest__Output, _broker_v1_ClusterMapResponse>;
@@ -152,6 +178,8 @@ export interface BrokerAdminDefinition extends grpc.ServiceDefinition {
   ForceSnapshot: MethodDefinition<_broker_v1_GroupRequest, _broker_v1_GroupStatus, _broker_v1_GroupRequest__Output, _broker_v1_GroupStatus__Output>
   GetDrainStatus: MethodDefinition<_broker_v1_MemberRequest, _broker_v1_DrainStatus, _broker_v1_MemberRequest__Output, _broker_v1_DrainStatus__Output>
   GroupStatus: MethodDefinition<_broker_v1_GroupRequest, _broker_v1_GroupStatusResponse, _broker_v1_GroupRequest__Output, _broker_v1_GroupStatusResponse__Output>
+  LoadReport: MethodDefinition<_broker_v1_LoadReportRequest, _broker_v1_LoadReport, _broker_v1_LoadReportRequest__Output, _broker_v1_LoadReport__Output>
+  PlacementStatus: MethodDefinition<_broker_v1_PlacementStatusRequest, _broker_v1_PlacementStatus, _broker_v1_PlacementStatusRequest__Output, _broker_v1_PlacementStatus__Output>
   PromoteMember: MethodDefinition<_broker_v1_MemberRequest, _broker_v1_ClusterMapResponse, _broker_v1_MemberRequest__Output, _broker_v1_ClusterMapResponse__Output>
   RemoveMember: MethodDefinition<_broker_v1_RemoveMemberRequest, _broker_v1_ClusterMapResponse, _broker_v1_RemoveMemberRequest__Output, _broker_v1_ClusterMapResponse__Output>
   TransferLeadership: MethodDefinition<_broker_v1_TransferLeadershipRequest, _broker_v1_GroupStatus, _broker_v1_TransferLeadershipRequest__Output, _broker_v1_GroupStatus__Output>
