@@ -422,13 +422,17 @@ export class AdminService {
       if (address !== undefined) {
         try {
           const client = this.cluster.calls.admin(address);
-          return (await unary(
+          const remote = (await unary(
             client.GetDrainStatus,
             client,
             { id },
             this.cluster.calls.forwardMetadata(),
             5_000
           )) as DrainStatus;
+          // The member counts what it still holds, but its copy of the map may not have
+          // applied the latest state change yet (a DrainMember answered right after its
+          // commit): the state is this peer's, and done needs both to agree.
+          return { ...remote, state, done: remote.done === true && m.state === 'draining' };
         } catch {
           // Unreachable: answer from the map alone.
         }
