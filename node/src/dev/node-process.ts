@@ -43,16 +43,32 @@ export interface SpawnOptions {
   readonly echo?: boolean;
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released; the caller uses it right away). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports handed out by {@link freePort}: below Linux's default ephemeral range (32768-60999),
+ * so no process's outgoing connection can take a port between the check and its use (with
+ * port 0 the kernel picks from that range, and busy suites did take them). Each process walks
+ * its own stretch from a start spread by its pid, so concurrent test workers rarely meet.
+ */
+const PORT_BASE = 20_000;
+const PORT_SPAN = 12_000;
+let nextPort = PORT_BASE + ((process.pid * 7_919) % PORT_SPAN);
+
+function canBind(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
   });
+}
+
+/** A free TCP port on `host` (bound and released; the caller uses it right away). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; tries < 500; tries++) {
+    const port = nextPort;
+    nextPort = PORT_BASE + ((nextPort - PORT_BASE + 1) % PORT_SPAN);
+    if (await canBind(port, host)) return port;
+  }
+  throw new Error(`no free port from ${PORT_BASE} to ${PORT_BASE + PORT_SPAN - 1} on ${host}`);
 }
 
 /**
