@@ -8,15 +8,9 @@ import type { BrokerStoreClient } from '../../node/src/gen/broker/v1/BrokerStore
 import type { PlacementStatus__Output } from '../../node/src/gen/broker/v1/PlacementStatus.js';
 import type { RegisterInput, RegisterOutput } from '../lincheck/index.js';
 import { Prng } from '../sim/prng.js';
+import { modelKey, runRegisterOp } from './support/register-op.js';
 import type { HistoryRecorder } from './support/store-history.js';
-import {
-  type CallResult,
-  compareAndSet,
-  describeError,
-  get,
-  put,
-  writeOutcome,
-} from './support/store-ops.js';
+import type { CallResult } from './support/store-ops.js';
 
 export const OP_TIMEOUT_MS = 4_000;
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -52,10 +46,8 @@ export function aboveThreshold(
     .map((m) => `${m.id}=${m.load.toFixed(1)}>${line.toFixed(1)}`);
 }
 
-export const modelKey = (store: string, key: string): string => `${store}/${key}`;
-
-/** One operation through `client`, recorded from invocation to outcome. */
-export async function runOp(
+/** One operation through `client` with this suite's timeout. */
+export const runOp = (
   rec: HistoryRecorder,
   worker: number,
   peer: string,
@@ -63,34 +55,8 @@ export async function runOp(
   store: string,
   key: string,
   input: RegisterInput
-): Promise<RegisterOutput | undefined> {
-  const op = rec.invoke(worker, peer, input);
-  if (input.kind === 'read') {
-    const r = await get(client, store, key, OP_TIMEOUT_MS);
-    if (!r.ok) {
-      rec.failed(op, describeError(r.error));
-      return undefined;
-    }
-    const output: RegisterOutput = { kind: 'read', ...r.value };
-    rec.ok(op, output);
-    return output;
-  }
-  const r =
-    input.kind === 'write'
-      ? await put(client, store, key, input.value, OP_TIMEOUT_MS)
-      : await compareAndSet(client, store, key, input.expectedVersion, input.value, OP_TIMEOUT_MS);
-  if (!r.ok) {
-    if (writeOutcome(r.error) === 'failed') rec.failed(op, describeError(r.error));
-    else rec.unknown(op, describeError(r.error));
-    return undefined;
-  }
-  const output: RegisterOutput =
-    input.kind === 'write'
-      ? { kind: 'write', version: (r.value as { version: string }).version }
-      : { kind: 'cas', ...(r.value as { swapped: boolean; version: string }) };
-  rec.ok(op, output);
-  return output;
-}
+): Promise<RegisterOutput | undefined> =>
+  runRegisterOp(rec, worker, peer, client, store, key, input, OP_TIMEOUT_MS);
 
 export interface Workload {
   readonly ids: readonly string[];

@@ -17,6 +17,7 @@ import {
   Nemesis,
   planSchedule,
 } from './support/nemesis.js';
+import { modelKey, runRegisterOp } from './support/register-op.js';
 import { StoreCluster } from './support/store-cluster.js';
 import {
   checkAcknowledgedWrites,
@@ -26,14 +27,7 @@ import {
   type RecordedOp,
   toLincheck,
 } from './support/store-history.js';
-import {
-  compareAndSet,
-  describeError,
-  get,
-  put,
-  storeClient,
-  writeOutcome,
-} from './support/store-ops.js';
+import { storeClient } from './support/store-ops.js';
 
 // A Jepsen-style test of the replicated stores: 5 real broker-node peers, concurrent clients
 // doing linearizable reads, puts and version compare-and-sets on a few keys of two stores
@@ -94,11 +88,8 @@ afterAll(async () => {
   await cluster?.stop();
 }, 60_000);
 
-/** The model's key for a store's key. */
-const modelKey = (store: string, key: string): string => `${store}/${key}`;
-
-/** One operation through `client`, recorded from invocation to outcome. */
-async function runOp(
+/** One operation through `client` with this test's timeout. */
+const runOp = (
   rec: HistoryRecorder,
   worker: number,
   peer: string,
@@ -106,35 +97,8 @@ async function runOp(
   store: string,
   key: string,
   input: RegisterInput
-): Promise<RegisterOutput | undefined> {
-  const op = rec.invoke(worker, peer, input);
-  if (input.kind === 'read') {
-    const r = await get(client, store, key, OP_TIMEOUT_MS);
-    if (!r.ok) {
-      // A read changes nothing: whatever happened to it, it had no effect.
-      rec.failed(op, describeError(r.error));
-      return undefined;
-    }
-    const output: RegisterOutput = { kind: 'read', ...r.value };
-    rec.ok(op, output);
-    return output;
-  }
-  const r =
-    input.kind === 'write'
-      ? await put(client, store, key, input.value, OP_TIMEOUT_MS)
-      : await compareAndSet(client, store, key, input.expectedVersion, input.value, OP_TIMEOUT_MS);
-  if (!r.ok) {
-    if (writeOutcome(r.error) === 'failed') rec.failed(op, describeError(r.error));
-    else rec.unknown(op, describeError(r.error));
-    return undefined;
-  }
-  const output: RegisterOutput =
-    input.kind === 'write'
-      ? { kind: 'write', version: (r.value as { version: string }).version }
-      : { kind: 'cas', ...(r.value as { swapped: boolean; version: string }) };
-  rec.ok(op, output);
-  return output;
-}
+): Promise<RegisterOutput | undefined> =>
+  runRegisterOp(rec, worker, peer, client, store, key, input, OP_TIMEOUT_MS);
 
 /**
  * A client: its own connection to every peer, one operation at a time, the next peer each
