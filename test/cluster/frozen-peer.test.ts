@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type BrokerClient, type Data, data } from '../../node/src/client/index.js';
+import { type BrokerClient, data } from '../../node/src/client/index.js';
 import { type Mesh, startMesh } from '../../node/src/dev/index.js';
 import { ensureBuilt } from './support/ensure-built.js';
-import { clientsFor, collect, waitForFilter, waitForMesh } from './support/mesh-client.js';
+import { clientsFor, collect, seq, waitForFilter, waitForMesh } from './support/mesh-client.js';
 import { scrape, sumOf } from './support/prometheus-text.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -41,12 +41,6 @@ afterAll(async () => {
   for (const c of clients ?? []) c.close();
   await mesh?.stopAll();
 });
-
-function seq(d: unknown): number {
-  const v = d as Data;
-  if (v.kind !== 'count') throw new Error(`expected a count, got ${v.kind}`);
-  return Number(v.value);
-}
 
 describe('a frozen peer (SIGSTOP)', () => {
   it('does not hold up the others, is detected by keepalive, and rejoins after SIGCONT', async () => {

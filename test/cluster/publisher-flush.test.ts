@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type BrokerClient, type Data, connect, data } from '../../node/src/client/index.js';
+import { type BrokerClient, connect, data } from '../../node/src/client/index.js';
 import { type Mesh, startMesh } from '../../node/src/dev/index.js';
 import { ensureBuilt } from './support/ensure-built.js';
-import { collect } from './support/mesh-client.js';
+import { collect, seq } from './support/mesh-client.js';
 import { waitFor } from './support/wait-for.js';
 
 // Publisher.flush() against a real broker-node (issue 11): it resolves only once the node has
@@ -21,12 +21,6 @@ afterAll(async () => {
   client?.close();
   await mesh?.stopAll();
 });
-
-function seq(d: unknown): number {
-  const v = d as Data;
-  if (v.kind !== 'count') throw new Error(`expected a count, got ${v.kind}`);
-  return Number(v.value);
-}
 
 describe('Publisher.flush', () => {
   it('resolves with the events the node accepted, once they are routed, and keeps going after', async () => {

@@ -1,4 +1,5 @@
 import { type BrokerClient, type Subscription, connect } from '../../../node/src/client/index.js';
+import type { Data } from '../../../node/src/data/index.js';
 import type { Mesh } from '../../../node/src/dev/index.js';
 import { waitFor } from './wait-for.js';
 
@@ -70,4 +71,11 @@ export function collect<T>(
     }
   })();
   return out;
+}
+
+/** The sequence number a test published as a `count` value. */
+export function seq(d: unknown): number {
+  const v = d as Data;
+  if (v.kind !== 'count') throw new Error(`expected a count, got ${v.kind}`);
+  return Number(v.value);
 }
