@@ -1,7 +1,9 @@
 /**
  * The BrokerAdmin service (proto/broker/v1/admin.proto): what the operator drives. Reads are
  * answered from this peer's replica of the cluster map; changes are meta commands proposed
- * by the meta leader, so any peer forwards them there once.
+ * by the meta leader, so any peer forwards them there, following the receiver's leader hint
+ * when its first guess was wrong (leader-forwarder.ts); a forwarded call is never forwarded
+ * again.
  */
 import { timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -13,7 +15,7 @@ import type { MemberState } from '../gen/broker/v1/MemberState.js';
 import type { StoreMap } from '../gen/broker/v1/StoreMap.js';
 import type { GroupStatusView } from '../replication/index.js';
 import { type ClusterManager, META_GROUP, storeNameOf } from './cluster-manager.js';
-import { ClusterRequestError, OUTCOME_TRAILER, outcomeOf, toGrpcError } from './errors.js';
+import { ClusterRequestError, toGrpcError } from './errors.js';
 import {
   type MemberRecord,
   type StoreRecord,
@@ -25,6 +27,7 @@ import {
   parseReplicaId,
   replicaId,
 } from './map/index.js';
+import { LeaderForwarder } from './leader-forwarder.js';
 import { FORWARDED_HEADER, unary } from './peer-calls.js';
 
 const FORWARD_TIMEOUT_MS = 15_000;
@@ -86,10 +89,14 @@ function checkToken(token: string, md: grpc.Metadata, method: string): void {
 }
 
 export class AdminService {
+  private readonly forwarder: LeaderForwarder;
+
   constructor(
     private readonly cluster: ClusterManager,
     private readonly token: string | undefined
-  ) {}
+  ) {
+    this.forwarder = new LeaderForwarder(cluster.id);
+  }
 
   handlers(): BrokerAdminHandlers {
     const wrap =
@@ -305,7 +312,63 @@ export class AdminService {
     };
   }
 
-  /** Runs `fn` here if this peer leads the meta group, else forwards the call once. */
+  /** The member id of `group`'s leader as the local replica knows it (not this peer). */
+  private localLeader(group: string): string | undefined {
+    const h = this.cluster.replicaHost;
+    if (!h.hasGroup(group)) return undefined;
+    const l = h.status(group).leader;
+    if (l === undefined || l === '') return undefined;
+    const id = parseReplicaId(l).memberId;
+    return id === this.cluster.id ? undefined : id;
+  }
+
+  /** A refusal of a forwarded call: not applied, naming the member this peer would ask. */
+  private refuseForwarded(message: string, hint: string | undefined): ClusterRequestError {
+    return new ClusterRequestError(
+      grpc.status.UNAVAILABLE,
+      message + (hint !== undefined ? ` (try ${hint})` : ''),
+      'not-applied',
+      hint !== undefined ? { leaderHint: hint } : undefined
+    );
+  }
+
+  /**
+   * Forwards an admin call for `group` to the members `candidates` names, following leader
+   * hints (leader-forwarder.ts); only refusals that certainly changed nothing are retried.
+   */
+  private forwardAdmin<Res>(
+    group: string,
+    what: string,
+    method: string,
+    req: unknown,
+    md: grpc.Metadata,
+    candidates: () => (string | undefined)[]
+  ): Promise<Res> {
+    return this.forwarder.forward({
+      group,
+      what,
+      candidates,
+      addressOf: (id) => this.cluster.addressOf(id),
+      send: (address, t) => {
+        const client = this.cluster.calls.admin(address) as unknown as Record<
+          string,
+          Parameters<typeof unary>[0]
+        >;
+        return unary(
+          client[method]!,
+          client,
+          req,
+          withAuthorization(this.cluster.calls.forwardMetadata(), md),
+          t
+        ) as Promise<Res>;
+      },
+      timeoutMs: FORWARD_TIMEOUT_MS,
+      idempotent: READ_ONLY.has(method),
+      learnLeader: true,
+    });
+  }
+
+  /** Runs `fn` here if this peer leads the meta group, else forwards the call there. */
   private async onMetaLeader<Req, Res>(
     method: string,
     req: Req,
@@ -319,42 +382,14 @@ export class AdminService {
       );
     if (this.cluster.isLeader(META_GROUP)) return fn();
     if (md.get(FORWARDED_HEADER).length > 0)
-      throw new ClusterRequestError(
-        grpc.status.UNAVAILABLE,
-        'not the meta leader (forwarded already)'
+      throw this.refuseForwarded(
+        'not the meta leader (forwarded already)',
+        this.localLeader(META_GROUP)
       );
-    const leader = this.cluster.replicaHost.status(META_GROUP).leader;
-    const id = leader ? parseReplicaId(leader).memberId : undefined;
-    const address = id !== undefined ? this.cluster.addressOf(id) : undefined;
-    if (address === undefined)
-      throw new ClusterRequestError(
-        grpc.status.UNAVAILABLE,
-        'the meta group has no leader right now'
-      );
-    const client = this.cluster.calls.admin(address) as unknown as Record<
-      string,
-      Parameters<typeof unary>[0]
-    >;
-    try {
-      return (await unary(
-        client[method]!,
-        client,
-        req,
-        withAuthorization(this.cluster.calls.forwardMetadata(), md),
-        FORWARD_TIMEOUT_MS
-      )) as Res;
-    } catch (e) {
-      const se = e as grpc.ServiceError;
-      // The meta leader's own verdict travels back in its trailer; a call that broke on the
-      // way has an unknown outcome.
-      const verdict = se.metadata?.get(OUTCOME_TRAILER).length > 0 ? outcomeOf(e) : 'unknown';
-      throw new ClusterRequestError(
-        se.code ?? grpc.status.UNAVAILABLE,
-        `via ${id}: ${se.details ?? se.message}`,
-        verdict,
-        { cause: e }
-      );
-    }
+    return this.forwardAdmin<Res>(META_GROUP, 'the meta group', method, req, md, () => [
+      this.localLeader(META_GROUP),
+      ...this.cluster.map.state.members.filter((m) => m.metaVoter).map((m) => m.id),
+    ]);
   }
 
   private async transfer(
@@ -385,31 +420,27 @@ export class AdminService {
       this.cluster.handOff(group, to);
       return groupToWire(h.status(group));
     }
+    const name = storeNameOf(group);
+    const s = name !== undefined ? this.cluster.map.store(name) : undefined;
     if (md.get(FORWARDED_HEADER).length > 0)
-      throw new ClusterRequestError(
-        grpc.status.UNAVAILABLE,
-        `not the leader of ${group} (forwarded already)`
+      throw this.refuseForwarded(
+        `not the leader of ${group} (forwarded already)`,
+        this.localLeader(group) ??
+          (h.hasGroup(group)
+            ? undefined
+            : (s?.preferredLeader ?? s?.replicas.find((x) => x !== this.cluster.id)))
       );
-    let leaderId: string | undefined;
-    if (h.hasGroup(group)) {
-      const l = h.status(group).leader;
-      if (l) leaderId = parseReplicaId(l).memberId;
-    } else {
-      const name = storeNameOf(group);
-      const s = name !== undefined ? this.cluster.map.store(name) : undefined;
-      leaderId = s?.replicas.find((x) => x !== this.cluster.id);
-    }
-    const address = leaderId !== undefined ? this.cluster.addressOf(leaderId) : undefined;
-    if (address === undefined)
-      throw new ClusterRequestError(grpc.status.UNAVAILABLE, `group ${group} has no known leader`);
-    const client = this.cluster.calls.admin(address);
-    return unary(
-      client.TransferLeadership,
-      client,
+    return this.forwardAdmin<GroupStatus>(
+      group,
+      `group ${group}`,
+      'TransferLeadership',
       { group, to: r.to },
-      withAuthorization(this.cluster.calls.forwardMetadata(), md),
-      FORWARD_TIMEOUT_MS
-    ) as Promise<GroupStatus>;
+      md,
+      () => {
+        const now = name !== undefined ? this.cluster.map.store(name) : undefined;
+        return [this.localLeader(group), now?.preferredLeader, ...(now?.replicas ?? [])];
+      }
+    );
   }
 
   /** Asked of the draining member itself when it is another peer: it knows what it holds. */

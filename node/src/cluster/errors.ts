@@ -7,18 +7,28 @@ export type WriteOutcome = 'not-applied' | 'unknown';
 export const OUTCOME_TRAILER = 'broker-outcome';
 
 /**
+ * The trailer key of a refusal by a member that cannot serve a forwarded request: the member
+ * id it believes can (the group's leader as its replica knows it). A forwarding peer follows
+ * it (leader-forwarder.ts).
+ */
+export const LEADER_HINT_TRAILER = 'broker-leader';
+
+/**
  * A store or admin request that failed, with its gRPC status and, for writes, whether it may
  * have taken effect. Handlers turn it into a gRPC error with the outcome trailer.
  */
 export class ClusterRequestError extends Error {
   override readonly name = 'ClusterRequestError';
+  /** The member id that can serve the request, when this peer knows one (a refusal's hint). */
+  readonly leaderHint: string | undefined;
   constructor(
     readonly code: grpc.status,
     message: string,
     readonly outcome: WriteOutcome = 'not-applied',
-    options?: { cause?: unknown }
+    options?: { cause?: unknown; leaderHint?: string }
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.leaderHint = options?.leaderHint;
   }
 }
 
@@ -39,6 +49,8 @@ export function toGrpcError(e: unknown): Partial<grpc.StatusObject> & Error {
         );
   const metadata = new grpc.Metadata();
   metadata.set(OUTCOME_TRAILER, err.outcome);
+  if (err.leaderHint !== undefined && err.leaderHint !== '')
+    metadata.set(LEADER_HINT_TRAILER, err.leaderHint);
   return Object.assign(new Error(err.message), {
     code: err.code,
     details: err.message,

@@ -1,8 +1,10 @@
 /**
  * The BrokerStore service (proto/broker/v1/store.proto). Any peer accepts any request: it
  * serves it when it holds the replica that can (the leader for writes; any replica for reads,
- * which confirm through ReadIndex unless stale), and otherwise forwards it once to the
- * member that can. Failed writes carry the `broker-outcome` trailer.
+ * which confirm through ReadIndex unless stale), and otherwise forwards it to the member that
+ * can, following the receiver's leader hint when its first guess was wrong
+ * (leader-forwarder.ts). A forwarded request is never forwarded again. Failed writes carry
+ * the `broker-outcome` trailer.
  */
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -16,10 +18,12 @@ import type { WatchRequest__Output } from '../gen/broker/v1/WatchRequest.js';
 import type { WatchResponse } from '../gen/broker/v1/WatchResponse.js';
 import type { WriteRequest__Output } from '../gen/broker/v1/WriteRequest.js';
 import type { WriteResponse } from '../gen/broker/v1/WriteResponse.js';
+import { NotLeaderError, ReadIndexTimeoutError } from '../replication/index.js';
 import { type ApplyOutcome, type StoreEvent, encodeCommand } from '../store/index.js';
 import { type ClusterManager, META_GROUP, mapHostError } from './cluster-manager.js';
-import { ClusterRequestError, outcomeOf, toGrpcError } from './errors.js';
+import { ClusterRequestError, toGrpcError } from './errors.js';
 import { parseReplicaId } from './map/index.js';
+import { LeaderForwarder } from './leader-forwarder.js';
 import { FORWARDED_HEADER, unary } from './peer-calls.js';
 import { type ReadQuery, WireDecoder, eventToWire, resultsToWire } from './proto-mapping.js';
 
@@ -27,6 +31,9 @@ import { type ReadQuery, WireDecoder, eventToWire, resultsToWire } from './proto
 const WATCH_QUEUE_EVENTS = 65_536;
 /** Idle watches get a progress message this often. */
 const WATCH_PROGRESS_MS = 1_000;
+/** One try of a read index at most; a longer wait is a request lost in a leader change. */
+const READ_INDEX_TRY_MS = 1_500;
+const READ_RETRY_PAUSE_MS = 25;
 
 const STORE_CODE: Record<string, grpc.status> = {
   'invalid-argument': grpc.status.INVALID_ARGUMENT,
@@ -39,6 +46,7 @@ export class StoreService {
   private readonly decoder: WireDecoder;
   /** Open watch streams, bounded by --max-subscribers. */
   private watches = 0;
+  private readonly forwarder: LeaderForwarder;
 
   constructor(
     private readonly cluster: ClusterManager,
@@ -47,6 +55,7 @@ export class StoreService {
     private readonly maxWatches: number
   ) {
     this.decoder = new WireDecoder(config, maxDepth);
+    this.forwarder = new LeaderForwarder(cluster.id);
   }
 
   handlers(): BrokerStoreHandlers {
@@ -113,27 +122,57 @@ export class StoreService {
     return s.group;
   }
 
-  /** The member to forward to: the local replica's leader, else a replica holder. */
-  private forwardTarget(store: string, group: string): { id: string; address: string } {
+  /**
+   * The members to forward a request for `group` to, best first: the leader this peer's own
+   * replica knows of, the map's preferred leader (where the placement driver sends
+   * leadership), then every replica the map lists. The forwarder adds the leader it learned.
+   */
+  private candidates(store: string, group: string): (string | undefined)[] {
+    const s = this.cluster.map.store(store);
+    return [this.localLeader(group), s?.preferredLeader, ...(s?.replicas ?? [])];
+  }
+
+  /** The member id of the group's leader as the local replica knows it (not this peer). */
+  private localLeader(group: string): string | undefined {
     const h = this.cluster.replicaHost;
-    let id: string | undefined;
-    if (h.hasGroup(group)) {
-      const leader = h.status(group).leader;
-      if (leader !== undefined && leader !== '') id = parseReplicaId(leader).memberId;
-      if (id === this.cluster.id) id = undefined;
-    } else {
-      const s = this.cluster.map.store(store);
-      // The placement driver's preferred leader is where leadership goes once it can.
-      id = s?.preferredLeader ?? s?.replicas.find((r) => r !== this.cluster.id);
+    if (!h.hasGroup(group)) return undefined;
+    const leader = h.status(group).leader;
+    if (leader === undefined || leader === '') return undefined;
+    const id = parseReplicaId(leader).memberId;
+    return id === this.cluster.id ? undefined : id;
+  }
+
+  /**
+   * The refusal of a forwarded request this peer cannot serve: not applied, with the member
+   * this peer believes can (its replica's leader, else the map's choice) as the hint.
+   */
+  private refuseForwarded(store: string, group: string, why: string): ClusterRequestError {
+    const s = this.cluster.map.store(store);
+    const hint =
+      this.localLeader(group) ??
+      (this.cluster.replicaHost.hasGroup(group)
+        ? undefined
+        : (s?.preferredLeader ?? s?.replicas.find((r) => r !== this.cluster.id)));
+    return new ClusterRequestError(
+      grpc.status.UNAVAILABLE,
+      `store ${store}: ${why}` + (hint !== undefined ? ` (try ${hint})` : ''),
+      'not-applied',
+      hint !== undefined ? { leaderHint: hint } : undefined
+    );
+  }
+
+  /** The member to relay a watch from: the first candidate with an address. */
+  private forwardTarget(store: string, group: string): { id: string; address: string } {
+    for (const id of [...this.candidates(store, group), this.forwarder.learnedLeader(group)]) {
+      if (id === undefined || id === '' || id === this.cluster.id) continue;
+      const address = this.cluster.addressOf(id);
+      if (address !== undefined) return { id, address };
     }
-    const address = id !== undefined ? this.cluster.addressOf(id) : undefined;
-    if (id === undefined || address === undefined)
-      throw new ClusterRequestError(
-        grpc.status.UNAVAILABLE,
-        `store ${store} has no reachable leader right now`,
-        'not-applied'
-      );
-    return { id, address };
+    throw new ClusterRequestError(
+      grpc.status.UNAVAILABLE,
+      `store ${store} has no reachable replica right now`,
+      'not-applied'
+    );
   }
 
   async write(
@@ -159,24 +198,20 @@ export class StoreService {
       return { index: String(index), results: resultsToWire(outcome.results) };
     }
     if (forwardedBy(md) !== undefined)
-      throw new ClusterRequestError(
-        grpc.status.UNAVAILABLE,
-        `store ${req.store}: this peer is not the leader and the request was forwarded already`,
-        'not-applied'
-      );
-    const target = this.forwardTarget(req.store, group);
-    const client = this.cluster.calls.store(target.address);
-    try {
-      return await unary(
-        client.Write,
-        client,
-        req,
-        this.cluster.calls.forwardMetadata(),
-        timeoutMs
-      );
-    } catch (e) {
-      throw forwardError(e, target.id);
-    }
+      throw this.refuseForwarded(req.store, group, 'this peer is not the leader');
+    return this.forwarder.forward({
+      group,
+      what: `store ${req.store}`,
+      candidates: () => this.candidates(req.store, group),
+      addressOf: (id) => this.cluster.addressOf(id),
+      send: (address, t) => {
+        const client = this.cluster.calls.store(address);
+        return unary(client.Write, client, req, this.cluster.calls.forwardMetadata(), t);
+      },
+      timeoutMs,
+      idempotent: false,
+      learnLeader: true,
+    });
   }
 
   private async proposeStore(
@@ -188,7 +223,15 @@ export class StoreService {
       const { index, result } = await this.cluster.replicaHost.propose(group, bytes, { timeoutMs });
       return { index, outcome: result as ApplyOutcome };
     } catch (e) {
-      throw mapHostError(e);
+      const err = mapHostError(e);
+      // Leadership moved between the check and the proposal: name the new leader, so a
+      // forwarding peer goes there next.
+      const hint = e instanceof NotLeaderError ? e.leaderReplicaId : undefined;
+      if (hint === undefined || hint === '') throw err;
+      throw new ClusterRequestError(err.code, err.message, err.outcome, {
+        cause: e,
+        leaderHint: parseReplicaId(hint).memberId,
+      });
     }
   }
 
@@ -207,11 +250,7 @@ export class StoreService {
       if (req.stale) {
         index = local.appliedIndex;
       } else {
-        try {
-          index = await h.readIndex(group, { timeoutMs });
-        } catch (e) {
-          throw mapHostError(e);
-        }
+        index = await this.readIndex(group, timeoutMs);
       }
       this.cluster.placement.recordRead(group, queries.length);
       return {
@@ -220,16 +259,43 @@ export class StoreService {
       };
     }
     if (forwardedBy(md) !== undefined)
-      throw new ClusterRequestError(
-        grpc.status.UNAVAILABLE,
-        `store ${req.store}: no local replica`
-      );
-    const target = this.forwardTarget(req.store, group);
-    const client = this.cluster.calls.store(target.address);
-    try {
-      return await unary(client.Read, client, req, this.cluster.calls.forwardMetadata(), timeoutMs);
-    } catch (e) {
-      throw forwardError(e, target.id);
+      throw this.refuseForwarded(req.store, group, 'no local replica');
+    return this.forwarder.forward({
+      group,
+      what: `store ${req.store}`,
+      candidates: () => this.candidates(req.store, group),
+      addressOf: (id) => this.cluster.addressOf(id),
+      send: (address, t) => {
+        const client = this.cluster.calls.store(address);
+        return unary(client.Read, client, req, this.cluster.calls.forwardMetadata(), t);
+      },
+      timeoutMs,
+      idempotent: true,
+      learnLeader: false,
+    });
+  }
+
+  /**
+   * A linearizable read point, asked again in READ_INDEX_TRY_MS slices until the deadline: a
+   * read index asked of a leader that then hands over (a transfer, an election) is never
+   * answered, and the request would otherwise wait out its whole deadline. A read changes
+   * nothing, so asking again is always safe.
+   */
+  private async readIndex(group: string, timeoutMs: number): Promise<number> {
+    const h = this.cluster.replicaHost;
+    const deadline = performance.now() + timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      const left = deadline - performance.now();
+      try {
+        return await h.readIndex(group, {
+          timeoutMs: Math.max(1, Math.min(left, READ_INDEX_TRY_MS)),
+        });
+      } catch (e) {
+        const again = e instanceof ReadIndexTimeoutError || e instanceof NotLeaderError;
+        const pause = Math.min(READ_RETRY_PAUSE_MS * attempt, 200);
+        if (!again || deadline - performance.now() <= pause + 1) throw mapHostError(e);
+        await new Promise((r) => setTimeout(r, pause));
+      }
     }
   }
 
@@ -438,19 +504,4 @@ function storeError(e: { code: string; message: string }): ClusterRequestError {
     e.message,
     'not-applied'
   );
-}
-
-/** A forwarded call's failure: the remote verdict when it sent one, else unknown. */
-function forwardError(e: unknown, via: string): ClusterRequestError {
-  const se = e as grpc.ServiceError;
-  const code = typeof se.code === 'number' ? se.code : grpc.status.UNAVAILABLE;
-  const hasTrailer = se.metadata?.get('broker-outcome').length > 0;
-  const outcome = hasTrailer
-    ? outcomeOf(e)
-    : code === grpc.status.UNAVAILABLE && se.details?.includes('No connection established')
-      ? 'not-applied'
-      : 'unknown';
-  return new ClusterRequestError(code, `via ${via}: ${se.details ?? se.message}`, outcome, {
-    cause: e,
-  });
 }
