@@ -77,7 +77,9 @@ export async function worker(
   load: Workload,
   rec: HistoryRecorder,
   stop: { stopped: boolean },
-  clients: ReadonlyMap<string, BrokerStoreClient>
+  clients: ReadonlyMap<string, BrokerStoreClient>,
+  /** A pause after every operation (keeps a long run's history within its bound). */
+  pauseMs = 0
 ): Promise<void> {
   const rng = new Prng((load.seed + 7919 * (w + 1)) >>> 0);
   const total = load.weights.reduce((a, b) => a + b, 0);
@@ -103,6 +105,7 @@ export async function worker(
     const output = await runOp(rec, w, peer, clients.get(peer)!, store, key, input);
     if (output !== undefined) lastSeen.set(mk, output.version);
     else await delay(50);
+    if (pauseMs > 0) await delay(pauseMs);
   }
 }
 

@@ -34,11 +34,13 @@ import {
 import { PeerCalls, unary } from './peer-calls.js';
 import {
   type GroupLoad,
+  GroupLoadView,
   LoadMeter,
   type PlacementDecision,
   PlacementDriver,
   type PlacementInput,
   type PlacementMove,
+  type ReplicaRates,
 } from './placement/index.js';
 
 const META = 'meta';
@@ -49,8 +51,6 @@ const MAX_DISK_ENTRIES = 100_000;
 /** Disk usage is walked every this many measurements. */
 const DISK_EVERY = 5;
 const REPORT_TIMEOUT_MS = 3_000;
-/** Weight of the newest report in the driver's view of a group's load. */
-const DECISION_SMOOTHING = 0.3;
 const ZERO: GroupLoad = { writesPerSec: 0, readsPerSec: 0, bytesPerSec: 0 };
 
 /** What the runner needs of the cluster manager. */
@@ -99,8 +99,8 @@ export class PlacementRunner {
   /** Latest report per member and when it arrived (monotonic ms). */
   private readonly reports = new Map<string, LoadReport>();
   private readonly lastSeen = new Map<string, number>();
-  /** A group's last known load, kept while its leader is briefly unknown. */
-  private readonly lastLoad = new Map<string, GroupLoad>();
+  /** Every group's load as the driver sees it: all replicas' reports, averaged. */
+  private readonly view = new GroupLoadView();
   private readonly recent: PlacementMoveRecord[] = [];
   private lastDecision: PlacementDecision | undefined;
 
@@ -190,7 +190,7 @@ export class PlacementRunner {
     const groups: GroupLoadReport[] = [];
     for (const s of this.host.map().state.stores) {
       if (s.deleting) continue;
-      const l = this.lastLoad.get(s.group) ?? ZERO;
+      const l = this.view.get(s.group);
       groups.push({
         group: s.group,
         store: s.name,
@@ -302,7 +302,7 @@ export class PlacementRunner {
       this.driver.reset();
       this.reports.clear();
       this.lastSeen.clear();
-      this.lastLoad.clear();
+      this.view.clear();
     }
     await this.collect(now);
     const input = this.input(now);
@@ -367,10 +367,24 @@ export class PlacementRunner {
     // The leader of each group, as its own report says (a member that is not fresh is not
     // believed: it may have lost leadership since).
     const leaders = new Map<string, { member: string; g: GroupLoadReport }>();
+    const rates = new Map<string, ReplicaRates[]>();
     for (const [id, r] of this.reports) {
       if (!fresh(id)) continue;
-      for (const g of r.groups) if (g.leader) leaders.set(g.group, { member: id, g });
+      for (const g of r.groups) {
+        if (g.leader) leaders.set(g.group, { member: id, g });
+        let list = rates.get(g.group);
+        if (list === undefined) rates.set(g.group, (list = []));
+        list.push({
+          leader: g.leader,
+          load: {
+            writesPerSec: g.writes_per_sec,
+            readsPerSec: g.reads_per_sec,
+            bytesPerSec: g.bytes_per_sec,
+          },
+        });
+      }
     }
+    this.view.retain(map.state.stores.map((s) => s.group));
     // A configuration replica of another generation than the map's is not that member's
     // current replica: keep it as the raw id, so the group counts as still moving.
     const memberOf = (replica: string): string => {
@@ -392,20 +406,7 @@ export class PlacementRunner {
         .filter((s) => !s.deleting)
         .map((s) => {
           const l = leaders.get(s.group);
-          let load = this.lastLoad.get(s.group) ?? ZERO;
-          if (l !== undefined) {
-            // A second, slower average on top of the peer's own: decisions follow load that
-            // lasts (about 10 measurements), not the wobble of one.
-            const prev = this.lastLoad.get(s.group);
-            const mix = (old: number | undefined, x: number): number =>
-              old === undefined ? x : (1 - DECISION_SMOOTHING) * old + DECISION_SMOOTHING * x;
-            load = {
-              writesPerSec: mix(prev?.writesPerSec, l.g.writes_per_sec),
-              readsPerSec: mix(prev?.readsPerSec, l.g.reads_per_sec),
-              bytesPerSec: mix(prev?.bytesPerSec, l.g.bytes_per_sec),
-            };
-            this.lastLoad.set(s.group, load);
-          }
+          const load = this.view.observe(s.group, rates.get(s.group) ?? []);
           return {
             name: s.name,
             replicationFactor: s.replicationFactor,

@@ -18,3 +18,4 @@ export {
   type PlacementStore,
 } from './types.js';
 export { LoadMeter } from './load-meter.js';
+export { GroupLoadView, VIEW_WEIGHT, type ReplicaRates } from './group-load-view.js';

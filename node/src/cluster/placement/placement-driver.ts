@@ -20,9 +20,20 @@
  * and a member is not moved from twice for the same excess while the first move runs.
  *
  * Why it settles: every balancing move strictly lowers its dimension's spread (a move from a
- * to b of size d lowers it exactly when d < a - b), so a move and its reverse can never both
- * be chosen, and under constant load the moves run out; when no member is hot nothing is
- * proposed at all.
+ * to b of size d lowers it exactly when d < a - b), so with fixed loads a move and its
+ * reverse can never both be chosen and the moves run out. Measured load is not fixed: it
+ * wobbles, so four more rules keep the wobble from starting moves once balanced:
+ * - hysteresis: a member latched hot (beyond the line for hotMeasurements measurements) is
+ *   moved from until it is back within half the distance to the line, not just under it;
+ * - margin: a move must leave the source at least a quarter of that distance above where
+ *   the target was, so noise of that size cannot make the reverse look good;
+ * - dead bands: a move takes its target at most half way to the line in its own dimension
+ *   and a quarter of the way in a more important one (a count move leaves load a wide
+ *   margin, so it never sets up a load move);
+ * - parking: a member hot in a count for which nothing fits (nothing in flight) waits until
+ *   that count changes; counts do not wobble, so only a wobble of load could let a move
+ *   through, and the load move after it would hand the leadership back.
+ * The inputs are averaged over many measurements first (GroupLoadView).
  */
 import { PlacementOptionsError } from './errors.js';
 import { followerCost, leaderCost } from './load-model.js';
@@ -41,6 +52,10 @@ type Dim = 'load' | 'leaders' | 'replicas';
 const DIMS: readonly Dim[] = ['load', 'leaders', 'replicas'];
 /** A spread reduction smaller than this is rounding, not a gain. */
 const EPSILON = 1e-9;
+/** How far towards its line (from the mean) a move may take a member, in its own dimension... */
+const OWN_BAND = 0.5;
+/** ... and in every more important one. */
+const HIGHER_BAND = 0.25;
 
 type Scores = Map<string, Record<Dim, number>>;
 
@@ -93,6 +108,20 @@ export class PlacementDriver {
   private readonly streaks = new Map<string, Record<Dim, number>>();
   /** The same for being cold (below the mirror line): a member far under its share. */
   private readonly coldStreaks = new Map<string, Record<Dim, number>>();
+  /**
+   * The dimensions each member is latched hot in: set once its streak reaches
+   * hotMeasurements, cleared once it is back within the band (OWN_BAND of the way from the
+   * mean to the line). While latched, moves come off it (hysteresis: act beyond the line,
+   * stop only well inside it).
+   */
+  private readonly hotLatch = new Map<string, Set<Dim>>();
+  /** The same for cold members. */
+  private readonly coldLatch = new Map<string, Set<Dim>>();
+  /**
+   * Members latched in a count dimension for which no move fitted (with nothing in flight),
+   * with the count they had then: they are left alone until that count changes.
+   */
+  private readonly parked = new Map<string, Partial<Record<Dim, number>>>();
   /** Leadership transfers asked for and not yet seen done: store -> target and start time. */
   private readonly transfers = new Map<string, { from: string; to: string; sinceMs: number }>();
   private seeded = false;
@@ -108,6 +137,9 @@ export class PlacementDriver {
   reset(): void {
     this.streaks.clear();
     this.coldStreaks.clear();
+    this.hotLatch.clear();
+    this.coldLatch.clear();
+    this.parked.clear();
     this.transfers.clear();
     this.lastMoved.clear();
     this.seeded = false;
@@ -234,35 +266,48 @@ export class PlacementDriver {
       );
     }
 
-    // 2. Streaks, measured on the placement as it is before this decision's balancing.
-    for (const m of [this.streaks, this.coldStreaks])
+    // 2. Streaks and latches, measured on the placement as it is before this decision's
+    // balancing.
+    for (const m of [this.streaks, this.coldStreaks, this.hotLatch, this.coldLatch, this.parked])
       for (const id of [...m.keys()]) if (!eligibleIds.has(id)) m.delete(id);
     for (const id of eligibleIds) {
       const st = this.streaks.get(id) ?? { load: 0, leaders: 0, replicas: 0 };
       const cs = this.coldStreaks.get(id) ?? { load: 0, leaders: 0, replicas: 0 };
+      const hl = this.hotLatch.get(id) ?? new Set<Dim>();
+      const cl = this.coldLatch.get(id) ?? new Set<Dim>();
       for (const d of DIMS) {
         st[d] = this.isHot(scores, d, id) ? st[d] + 1 : 0;
         cs[d] = this.isCold(scores, d, id) ? cs[d] + 1 : 0;
+        if (st[d] >= o.hotMeasurements) hl.add(d);
+        else if (!this.beyondBand(scores, d, id, 'hot')) hl.delete(d);
+        if (cs[d] >= o.hotMeasurements) cl.add(d);
+        else if (!this.beyondBand(scores, d, id, 'cold')) cl.delete(d);
       }
       this.streaks.set(id, st);
       this.coldStreaks.set(id, cs);
+      this.hotLatch.set(id, hl);
+      this.coldLatch.set(id, cl);
     }
 
     // 3. Balance, dimension by dimension, hottest member first.
     for (const d of DIMS) {
       for (;;) {
         if (total >= o.maxMovesTotal) break;
+        // A member latched hot is moved from until it is back within the band, not just
+        // under the line: one left just under it would cross again on the next wobble.
         const hot = [...eligibleIds]
-          .filter((id) => (this.streaks.get(id)?.[d] ?? 0) >= o.hotMeasurements)
-          .filter((id) => this.isHot(scores, d, id))
+          .filter((id) => this.hotLatch.get(id)?.has(d) === true)
+          .filter((id) => this.beyondBand(scores, d, id, 'hot'))
           .sort((a, b) => scores.get(b)![d] - scores.get(a)![d]);
         const cold = [...eligibleIds]
-          .filter((id) => (this.coldStreaks.get(id)?.[d] ?? 0) >= o.hotMeasurements)
-          .filter((id) => this.isCold(scores, d, id))
+          .filter((id) => this.coldLatch.get(id)?.has(d) === true)
+          .filter((id) => this.beyondBand(scores, d, id, 'cold'))
           .sort((a, b) => scores.get(a)![d] - scores.get(b)![d]);
+        const parked = (id: string): boolean =>
+          d !== 'load' && this.parked.get(id)?.[d] === scores.get(id)![d];
         const sides = [
-          ...hot.map((from) => ({ from, who: from })),
-          ...cold.map((to) => ({ to, who: to })),
+          ...hot.filter((id) => !parked(id)).map((from) => ({ from, who: from })),
+          ...cold.filter((id) => !parked(id)).map((to) => ({ to, who: to })),
         ];
         let moved = false;
         for (const side of sides) {
@@ -272,6 +317,19 @@ export class PlacementDriver {
             start(best.move, best.sm, true);
             moved = true;
             break;
+          }
+          // Nothing fits with nothing in flight or cooling: the counts cannot move without
+          // breaking the load bands. Counts do not wobble, load does: left latched, the
+          // member would take the first move that a wobble of load lets through, and the
+          // load move that follows would hand it back. So it waits until its count changes.
+          if (
+            d !== 'load' &&
+            total === 0 &&
+            [...model.values()].every((m) => !m.busy && !m.cooling)
+          ) {
+            const p = this.parked.get(side.who) ?? {};
+            p[d] = scores.get(side.who)![d];
+            this.parked.set(side.who, p);
           }
         }
         if (!moved) break;
@@ -343,6 +401,16 @@ export class PlacementDriver {
     return s !== undefined && s[d] < this.coldLine(scores, d);
   }
 
+  /** Whether the member is beyond the band (OWN_BAND of the way from the mean to the line). */
+  private beyondBand(scores: Scores, d: Dim, id: string, side: 'hot' | 'cold'): boolean {
+    const s = scores.get(id);
+    if (s === undefined) return false;
+    const mean = this.mean(scores, d);
+    return side === 'hot'
+      ? s[d] > mean + (this.threshold(scores, d) - mean) * OWN_BAND + EPSILON
+      : s[d] < mean - (mean - this.coldLine(scores, d)) * OWN_BAND - EPSILON;
+  }
+
   private isHot(scores: Scores, d: Dim, id: string): boolean {
     const s = scores.get(id);
     return s !== undefined && s[d] > this.threshold(scores, d);
@@ -381,32 +449,40 @@ export class PlacementDriver {
     room: (from: string, to: string) => boolean
   ): { move: PlacementMove; sm: StoreModel } | undefined {
     const higher = DIMS.slice(0, DIMS.indexOf(d));
-    // Dead bands: a move may take the member it lands on only half way from the mean to the
-    // line (hot or cold) of its own dimension and of every more important one. The other half
-    // is hysteresis: noise around a line does not hand load back and forth, and a count move
-    // never undoes a load move (which only starts beyond the full line).
-    const band = new Map(
+    // Dead bands: a move may take the member it lands on only part of the way from the mean
+    // to the line (hot or cold): half way in its own dimension, a quarter of the way in every
+    // more important one. The rest is hysteresis: a member that ends up near a line is pushed
+    // over it by measurement noise, and the move that follows hands load back. A move made
+    // for a less important reason keeps the wider margin, so a count move never sets up a load
+    // move (which only starts beyond the full line) and the two never take turns.
+    const gaps = new Map(
       DIMS.map((x) => {
         const mean = this.mean(scores, x);
         return [
           x,
-          {
-            hot: mean + (this.threshold(scores, x) - mean) / 2,
-            cold: mean - (mean - this.coldLine(scores, x)) / 2,
-          },
+          { mean, hot: this.threshold(scores, x) - mean, cold: mean - this.coldLine(scores, x) },
         ] as const;
       })
     );
+    const band = (x: Dim, side: 'hot' | 'cold'): number => {
+      const g = gaps.get(x)!;
+      const part = x === d ? OWN_BAND : HIGHER_BAND;
+      return side === 'hot' ? g.mean + g[side] * part : g.mean - g[side] * part;
+    };
     const judge = (sm: StoreModel, mv: PlacementMove): number => {
       const dl = this.deltas(sm, mv);
       const a = scores.get(mv.from)!;
       const b = scores.get(mv.to)!;
       for (const x of higher) {
-        if (dl[x] > 0 && b[x] + dl[x] > band.get(x)!.hot) return 0;
-        if (dl[x] > 0 && a[x] - dl[x] < band.get(x)!.cold) return 0;
+        if (dl[x] > 0 && b[x] + dl[x] > band(x, 'hot')) return 0;
+        if (dl[x] > 0 && a[x] - dl[x] < band(x, 'cold')) return 0;
       }
-      if (side.from !== undefined && b[d] + dl[d] > band.get(d)!.hot) return 0;
-      if (side.to !== undefined && a[d] - dl[d] < band.get(d)!.cold) return 0;
+      if (side.from !== undefined && b[d] + dl[d] > band(d, 'hot')) return 0;
+      if (side.to !== undefined && a[d] - dl[d] < band(d, 'cold')) return 0;
+      // Worth it only with a margin: after the move the source stays at least a quarter of
+      // the mean-to-line distance above where the target was, so noise of that size cannot
+      // make the reverse move look good.
+      if (a[d] - b[d] - dl[d] < (gaps.get(d)!.hot * OWN_BAND) / 2 + EPSILON) return 0;
       // Spread drops by 2*d*(a - b - d) when d moves from a to b.
       return 2 * dl[d] * (a[d] - b[d] - dl[d]);
     };
