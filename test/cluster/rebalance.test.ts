@@ -27,8 +27,8 @@ import { waitFor } from './support/wait-for.js';
 // store is re-created at its replication factor on the others; it comes back, the replicas it
 // left behind are cleaned and it takes replicas again.
 //
-// Not here yet: the 10-minute soak at constant skewed load (docs/rebalancing.md, "Not done
-// yet").
+// That the moves then stop at constant load (and the 10-minute soak) is
+// rebalance-settle.test.ts.
 
 const IDS = ['a', 'b', 'c', 'd', 'e'];
 const STORES = Array.from({ length: 20 }, (_, i) => `st-${String(i).padStart(2, '0')}`);
